@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   := .demo
+
+.PHONY: install demo test bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Parse and ingest the samples, then show what the archive holds.
+demo: install
+	@bash scripts/demo
+
+## The whole test suite (PostgreSQL tests run when REFERAT_TEST_PG_URL is set; .ci/run sets it).
+test: install
+	$(BIN)/python -m pytest -q
+
+## Benchmarks with their targets (not part of `make test`).
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DEMO) .bench build *.egg-info .pytest_cache .hypothesis

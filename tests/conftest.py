@@ -1,0 +1,40 @@
+"""Shared test fixtures.
+
+Components the suite needs from the machine (PostgreSQL, Tesseract, Chromium) are asked for with
+`require(name, available, why)`: locally a missing one skips with the reason; in CI
+(REFERAT_REQUIRE_ALL=1, set by .ci/run) a missing one fails, so a green CI never hides a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def require(name: str, available: bool, why: str) -> None:
+    """Skip (locally) or fail (in CI) when a component the test needs is missing."""
+    if available:
+        return
+    message = f"{name} is not available: {why}"
+    if os.environ.get("REFERAT_REQUIRE_ALL") == "1":
+        pytest.fail(message + " (CI requires it)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """URL of a real PostgreSQL database (scripts/start-postgres prints one)."""
+    url = os.environ.get("REFERAT_TEST_PG_URL", "")
+    require("PostgreSQL", bool(url), "set REFERAT_TEST_PG_URL=$(scripts/start-postgres) to run these tests")
+    return url
