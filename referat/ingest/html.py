@@ -1,0 +1,276 @@
+"""HTML → the plain-text form: a block-aware walk over a real parse tree (selectolax/lexbor).
+
+Municipal meeting pages wrap the minutes in navigation, cookie banners, breadcrumbs and footers;
+the parsers must see only the minutes. So the walk prefers <main>/<article>, skips page furniture,
+and emits block structure the way the PDF extractor does: headings and paragraphs as blocks
+separated by blank lines, list items as "- item" / "3. item", table rows with TAB between cells,
+<br> as a line break. The walk is iterative (no recursion), so 10 000-deep nesting cannot
+overflow the stack, and linear in the number of nodes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from referat.ingest.load import normalize_text
+
+# Never content: code, styling, interactive widgets and embedded objects.
+_SKIP_ALWAYS = frozenset(
+    "script style noscript template head title meta link form button select option input textarea "
+    "iframe svg canvas object embed audio video map dialog nav menu".split()
+)
+# Page furniture when it belongs to the page rather than to the main content.
+_SKIP_OUTSIDE_MAIN = frozenset({"header", "footer", "aside"})
+_BLOCKS = frozenset(
+    "p div section article main body html blockquote address figure figcaption dl dt dd center "
+    "details summary fieldset legend hgroup".split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_FURNITURE = re.compile(
+    r"cookie|consent|gdpr|banner|breadcrumb|skip-?link|skip-?to|share|social|navbar|site-?header|site-?footer"
+    r"|(?:^|[\s_-])(?:nav|menu|navigation|sidebar)(?:$|[\s_-])|print-?only|visually-?hidden|sr-only",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WS = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def html_to_text(markup: str) -> str:
+    """The plain-text form of an HTML page's main content."""
+    tree = LexborHTMLParser(markup)
+    root = _main_content(tree)
+    if root is None:
+        return ""
+    out = _Writer()
+    _walk(root, out, inside_main=root.tag in ("main", "article") or _is_main_role(root))
+    return _finish(out)
+
+
+def _is_main_role(node: LexborNode) -> bool:
+    return (node.attributes.get("role") or "").lower() == "main"
+
+
+def _main_content(tree: LexborHTMLParser) -> LexborNode | None:
+    """<main>, else role=main, else the article holding the most text, else <body>."""
+    for selector in ("main", "[role=main]"):
+        node = tree.css_first(selector)
+        if node is not None and (node.text(deep=True) or "").strip():
+            return node
+    articles = tree.css("article")
+    if articles:
+        best = max(articles, key=lambda a: len(a.text(deep=True) or ""))
+        body_text = len((tree.body.text(deep=True) if tree.body else "") or "")
+        # Several sibling articles (one per agenda item) are all content: then use their parent.
+        if len(articles) > 1 and all(a.parent is not None and a.parent.mem_id == best.parent.mem_id for a in articles):
+            return best.parent
+        if len(best.text(deep=True) or "") > 0.3 * body_text:
+            return best
+    return tree.body or tree.root
+
+
+def _skipped(node: LexborNode, inside_main: bool) -> bool:
+    tag = node.tag
+    if tag in _SKIP_ALWAYS or (tag in _SKIP_OUTSIDE_MAIN and not inside_main):
+        return True
+    attrs = node.attributes
+    if not attrs:
+        return False
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
+        return True
+    role = (attrs.get("role") or "").lower()
+    if role in ("navigation", "banner", "contentinfo", "dialog", "alertdialog", "search"):
+        return True
+    style = attrs.get("style") or ""
+    if style and _HIDDEN_STYLE.search(style[:500]):
+        return True
+    # Huge attributes from hostile markup: only the start can name a cookie banner.
+    names = " ".join(((attrs.get("id") or "")[:200], (attrs.get("class") or "")[:300]))
+    return bool(names.strip()) and bool(_FURNITURE.search(names))
+
+
+class _Writer:
+    """Collects inline text into lines, lines into blocks; blocks are joined by blank lines."""
+
+    def __init__(self) -> None:
+        self.blocks: list[list[str]] = []
+        self.lines: list[str] = []
+        self.line: list[str] = []
+
+    def add(self, s: str) -> None:
+        self.line.append(s)
+
+    def newline(self) -> None:
+        line = "".join(self.line)
+        self.line = []
+        if "\t" in line:
+            line = "\t".join(_WS.sub(" ", cell).strip() for cell in line.split("\t"))
+            if not line.strip("\t"):
+                return
+        else:
+            line = _WS.sub(" ", line).strip()
+        if line and line not in ("-", "•"):
+            self.lines.append(line)
+
+    def end_block(self) -> None:
+        self.newline()
+        if self.lines:
+            self.blocks.append(self.lines)
+            self.lines = []
+
+    def result(self) -> str:
+        self.end_block()
+        return "\n\n".join("\n".join(lines) for lines in self.blocks)
+
+
+_EXIT = object()
+
+
+def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
+    """Iterative pre/post-order walk; the stack holds (node, state) pairs."""
+    list_depth = 0
+    cell_depth = 0
+    pre_depth = 0
+    counters: list[int | None] = []  # per open list: next number (ol) or None (ul)
+    cells_in_row: list[int] = []
+    stack: list[tuple[LexborNode, object]] = [(root, None)]
+    while stack:
+        node, state = stack.pop()
+        tag = node.tag
+        if state is _EXIT:
+            if tag in _HEADINGS:
+                if cell_depth or list_depth:
+                    out.add(" ")
+                else:
+                    out.end_block()
+            elif tag in ("ul", "ol"):
+                counters.pop()
+                list_depth -= 1
+                if list_depth == 0 and not cell_depth:
+                    out.end_block()
+                else:
+                    out.newline()
+            elif tag == "li":
+                if not cell_depth:
+                    out.newline()
+            elif tag in ("td", "th"):
+                cell_depth -= 1
+            elif tag == "tr":
+                cells_in_row.pop()
+                if not cell_depth:
+                    out.newline()
+            elif tag == "table":
+                if not cell_depth:
+                    out.end_block()
+            elif tag == "pre":
+                pre_depth -= 1
+                out.end_block()
+            elif tag in _BLOCKS:
+                if cell_depth or list_depth:
+                    out.add(" ")
+                else:
+                    out.end_block()
+            continue
+
+        if tag == "-text":
+            s = node.text_content or ""
+            if pre_depth:
+                parts = s.split("\n")
+                for i, part in enumerate(parts):
+                    if i:
+                        out.newline()
+                    out.add(part.replace("\t", " "))
+            else:
+                out.add(s.replace("\t", " "))
+            continue
+        if tag is None or tag.startswith("-") or tag.startswith("#") or tag.startswith("!"):
+            continue  # comments, doctype
+        if _skipped(node, inside_main):
+            continue
+
+        # Entering an element.
+        if tag in ("main", "article"):
+            inside_main = True
+        if tag == "br":
+            if cell_depth:
+                out.add(" ")
+            else:
+                out.newline()
+            continue
+        if tag == "hr":
+            if not cell_depth:
+                out.end_block()
+            continue
+        if tag in ("img",):
+            continue
+        if tag in _HEADINGS:
+            if cell_depth or list_depth:
+                out.add(" ")
+            else:
+                out.end_block()
+        elif tag in ("ul", "ol"):
+            if list_depth == 0 and not cell_depth:
+                out.end_block()
+            else:
+                out.newline()
+            list_depth += 1
+            start = None
+            if tag == "ol":
+                try:
+                    start = int((node.attributes.get("start") or "1").strip())
+                except ValueError:
+                    start = 1
+            counters.append(start)
+        elif tag == "li":
+            if cell_depth:
+                out.add(" ")
+            else:
+                out.newline()
+                if counters and counters[-1] is not None:
+                    out.add(f"{counters[-1]}. ")
+                    counters[-1] += 1
+                else:
+                    out.add("- ")
+        elif tag == "table":
+            if not cell_depth:
+                out.end_block()
+        elif tag == "tr":
+            if not cell_depth:
+                out.newline()
+            cells_in_row.append(0)
+        elif tag in ("td", "th"):
+            if cell_depth:
+                out.add(" ")
+            elif cells_in_row:
+                if cells_in_row[-1]:
+                    out.add("\t")
+                cells_in_row[-1] += 1
+            cell_depth += 1
+        elif tag == "pre":
+            out.end_block()
+            pre_depth += 1
+        elif tag in _BLOCKS:
+            if cell_depth or list_depth:
+                out.add(" ")
+            else:
+                out.end_block()
+
+        stack.append((node, _EXIT))
+        children = []
+        child = node.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        for child in reversed(children):
+            stack.append((child, None))
+
+
+def _finish(out: _Writer) -> str:
+    text = normalize_text(out.result())
+    lines = [line.rstrip(" ") for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    # List items that already carry a bullet glyph: "- • item" → "- item".
+    text = re.sub(r"(?m)^- [•·\-–] ?", "- ", text)
+    return text + "\n" if text else ""
