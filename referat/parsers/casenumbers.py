@@ -1,0 +1,74 @@
+"""Case (journal) numbers.
+
+KLE-based journal numbers print as ``15.00.00-P05-4-20``: KLE topic ``15.00.00``, facet ``P05``
+(a letter, Æ/Ø/Å included, and two digits, or ``000``), serial ``4``, year ``20``. Other
+case-management systems print plain serials or numbers with the year ("2019-012345",
+"19/12345"), often behind a label ("Sagsnr.", "Sag nr.", "Journalnr.").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KLE_CASE_RE = re.compile(
+    r"(?<![\w.])(?P<topic>\d{2}\.\d{2}\.\d{2})-(?P<facet>[A-ZÆØÅ]\d{2}|\d{3})-(?P<serial>\d{1,5})-(?P<year>\d{2}|\d{4})(?![\w])"
+)
+# A KLE number or a prefix of one, as a user types it: "15", "15.00", "15.00.00-P05", "15.00.00-P05-4".
+KLE_PREFIX_RE = re.compile(r"^\d{2}(?:\.\d{2}(?:\.\d{2}(?:-(?:[A-ZÆØÅ]\d{2}|\d{3})(?:-\d{1,5}(?:-\d{2,4})?)?)?)?)?$")
+LABELLED_CASE_RE = re.compile(
+    r"^(?:Sagsnr|Sags nr|Sag nr|Sagsnummer|Journalnr|Journal nr|J\.\s?nr|Jnr|Sags-ID|Sagsid)\.?\s*[:.]?\s*"
+    r"(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\s*$",
+    re.IGNORECASE,
+)
+# An unlabelled number alone on the line under a heading: "2019-012345", "19/12345", "EMN-2020-01234".
+BARE_CASE_RE = re.compile(r"^(?:[A-ZÆØÅ]{1,5}-)?\d[\d./-]{3,}[\dA-ZÆØÅ](?:-[A-ZÆØÅ0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class KLE:
+    topic: str
+    facet: str | None
+    serial: int | None
+    year: int | None
+
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "facet": self.facet, "serial": self.serial, "year": self.year}
+
+
+def case_number_in_line(line: str) -> str | None:
+    """The case number a line under an item heading states, or None."""
+    line = line.strip()
+    if m := LABELLED_CASE_RE.match(line):
+        return m.group("number")
+    if m := KLE_CASE_RE.fullmatch(line):
+        return m.group(0)
+    if BARE_CASE_RE.match(line) and not _looks_like_date_or_year(line):
+        return line
+    return None
+
+
+def _looks_like_date_or_year(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,2}[.\-/]\d{1,2}[.\-/]\d{2,4}|\d{4}(?:-\d{4})?", text))
+
+
+def decompose(number: str) -> KLE | None:
+    """KLE topic, facet, serial and year of a full number or a prefix; None when not KLE-shaped."""
+    number = number.strip().upper()
+    if not KLE_PREFIX_RE.match(number):
+        return None
+    head, *rest = number.split("-")
+    topic = head
+    facet = rest[0] if len(rest) >= 1 else None
+    serial = int(rest[1]) if len(rest) >= 2 else None
+    year = None
+    if len(rest) >= 3:
+        year = int(rest[2])
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+    return KLE(topic, facet, serial, year)
+
+
+def normalize_case_number(number: str) -> str:
+    """A key for exact and prefix matching: upper case, no spaces."""
+    return re.sub(r"\s+", "", number).upper()

@@ -1,0 +1,512 @@
+"""Minutes (referat) and agendas (dagsorden): the meeting, its attendance and its agenda items.
+
+Layouts handled (each has a fixture in tests/test_parse_minutes.py):
+- item headings "Punkt 3: Title" (Ballerup's PDFs), "Punkt 3 Title" without a colon with the title
+  wrapped over several lines, "3. Title" (numbered items on web pages, accepted only where the
+  numbering and what follows show it is an item and not a numbered point of an Indstilling);
+- the table of contents is read but never mistaken for items; its titles cross-check the headings;
+- a case number on its own line under the heading, KLE-shaped or labelled ("Sagsnr.: …");
+- TILLÆGSDAGSORDEN (supplementary) and "Lukket møde" (closed part) markers;
+- attendance inline ("Mødedeltagere Name (A) (Fravær), …") or as lines ("Name (A) - Deltog").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from referat.model import AgendaItem, Meeting, Participant, Section
+from referat.parsers import sections as S
+from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
+from referat.parsers.committees import canonical_committee, find_committees
+from referat.parsers.dates import find_dates, parse_date, parse_time
+from referat.parsers.decisions import classify_outcome, repair_numbered_points
+from referat.parsers.references import find_budget_refs, parse_previous_treatments
+from referat.parsers.text import Line, fold_key, join_block
+
+PUNKT_HEADING = re.compile(
+    r"^(?:Punkt|PUNKT|Pkt\.|Dagsordenspunkt)\s*(?P<number>\d{1,3})"
+    r"(?:\s*[:.\-–]\s*(?P<title>.*)|\s+(?P<bare>[A-ZÆØÅ0-9\"“«'(].*)|\s*)$"
+)
+NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<title>[A-ZÆØÅ\"“«'(].{1,200})$")
+TOC_HEADING = re.compile(r"^(?:Indholdsfortegnelse|Indhold|Dagsordensoversigt|Oversigt over punkter)\s*:?$", re.I)
+# "Meddelelser.....\t3", "Punkt 2: Budget ....... 4", "3. Title  7"
+TOC_LEADER_ENTRY = re.compile(r"^(?P<title>[^\t]+?)\s*(?:\.{3,}|…+|_{3,})\s*\t?\s*(?P<page>\d{1,4})$")
+# Inside a table of contents only: "Title<TAB>3", "Title 3" (elsewhere these are table rows).
+TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,3})$")
+SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
+CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
+OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
+_TITLE_CASE_SUFFIX = re.compile(r"\s*\(?\b(?:Sagsnr|Sag nr|Journalnr|J\.\s?nr)\.?\s*:?\s*(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\)?\s*$", re.I)
+
+_PARTICIPANT_LABEL = re.compile(
+    r"^(?P<label>Mødedeltagere|Deltagere|Til stede|Tilstede|Fremmødte|Medlemmer|Afbud\s*/\s*Fraværende|"
+    r"Afbud|Fraværende|Fravær|Ikke til stede)\s*:?\s*(?P<rest>.*)$",
+    re.I,
+)
+_ABSENT_LABELS = {"afbud", "fraværende", "fravær", "ikke til stede"}
+_LOCATION = re.compile(r"^(?:Mødested|Sted|Mødelokale|Lokale|Lokation)\s*:?\s+(?P<place>.+)$", re.I)
+_DATE_LABEL = re.compile(r"^(?:Mødedato|Dato|Mødetidspunkt|Tidspunkt|Tid|Afholdt)\s*:?\s+", re.I)
+_COMMITTEE_LABEL = re.compile(r"^(?:Udvalg|Forum|Organ)\s*:?\s+(?P<name>.+)$", re.I)
+_ABSENT_WORDS = re.compile(r"^(?:fravær|fraværende|afbud|deltog ikke|ikke til stede|ikke mødt|forfald)$", re.I)
+_PRESENT_WORDS = re.compile(r"^(?:deltog|til stede|mødt|tilstede)$", re.I)
+_PARTY = re.compile(r"^(?:[A-ZÆØÅ]{1,2}|UP)$")
+_ROLE_WORDS = re.compile(r"^(?:formand|næstformand|borgmester|viceborgmester|sekretær|referent)$", re.I)
+
+
+@dataclass
+class _Heading:
+    index: int  # line index
+    number: int
+    title: str
+
+
+@dataclass
+class _TocEntry:
+    number: int | None
+    title: str
+
+
+@dataclass
+class MinutesResult:
+    meeting: Meeting
+    kind: str  # "minutes" | "agenda"
+    title: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_toc(lines: list[Line]) -> tuple[set[int], list[_TocEntry]]:
+    """Line indexes that belong to a table of contents, and its entries in order."""
+    toc_lines: set[int] = set()
+    entries: list[_TocEntry] = []
+    in_toc = False
+    for i, line in enumerate(lines):
+        text = line.text
+        if TOC_HEADING.match(text) and not in_toc and _next_is_toc_entry(lines, i):
+            in_toc = True
+            toc_lines.add(i)
+            continue
+        if not text:
+            continue
+        m = TOC_LEADER_ENTRY.match(text)
+        if m is None and in_toc:
+            m = TOC_PLAIN_ENTRY.match(text)
+        if m is not None:
+            title = m.group("title").strip()
+            toc_lines.add(i)
+            number = None
+            if head := re.match(r"^(?:Punkt\s*|Pkt\.\s*)?(\d{1,3})\s*[.:\-–]?\s+(?=\S)", title):
+                number, title = int(head.group(1)), title[head.end() :]
+            entries.append(_TocEntry(number, title.strip(" .")))
+        else:
+            in_toc = False
+    return toc_lines, entries
+
+
+def _next_is_toc_entry(lines: list[Line], i: int) -> bool:
+    for line in lines[i + 1 : i + 4]:
+        if line.text:
+            return bool(TOC_LEADER_ENTRY.match(line.text) or TOC_PLAIN_ENTRY.match(line.text))
+    return False
+
+
+def find_item_headings(lines: list[Line], skip: set[int], toc: list[_TocEntry]) -> list[_Heading]:
+    """Item headings in order. "Punkt N" headings when the document has any; otherwise numbered
+    "N. Title" lines that behave like item headings."""
+    punkt = []
+    for i, line in enumerate(lines):
+        if i in skip or not line.text:
+            continue
+        if m := PUNKT_HEADING.match(line.text):
+            title = (m.group("title") if m.group("title") is not None else m.group("bare")) or ""
+            punkt.append(_Heading(i, int(m.group("number")), title.strip()))
+    if punkt:
+        return punkt
+    toc_titles = {fold_key(e.title) for e in toc}
+    found: list[_Heading] = []
+    for i, line in enumerate(lines):
+        if i in skip or not (m := NUMBERED_HEADING.match(line.text)):
+            continue
+        number, title = int(m.group("number")), m.group("title").strip()
+        expected = found[-1].number + 1 if found else None
+        if fold_key(title) in toc_titles:
+            found.append(_Heading(i, number, title))
+        elif (expected is None or number == expected) and not title.endswith((".", ":", ";", ",")) and _followed_by_item_body(lines, i):
+            found.append(_Heading(i, number, title))
+    return found
+
+
+def _followed_by_item_body(lines: list[Line], i: int) -> bool:
+    """A numbered line opens an item when a case number or a section heading follows soon,
+    before any other numbered line."""
+    seen = 0
+    for line in lines[i + 1 :]:
+        if not line.text:
+            continue
+        if S.section_heading(line.text) or case_number_in_line(line.text):
+            return True
+        if NUMBERED_HEADING.match(line.text) or seen >= 3:
+            return False
+        seen += 1
+    return False
+
+
+def parse_minutes(lines: list[Line]) -> MinutesResult | None:
+    """The meeting a minutes/agenda text describes, or None when it has no agenda items."""
+    toc_lines, toc = find_toc(lines)
+    headings = find_item_headings(lines, toc_lines, toc)
+    if not headings:
+        return None
+    warnings: list[str] = []
+    header = [line for i, line in enumerate(lines[: headings[0].index]) if i not in toc_lines]
+    title = next((line.text for line in header if line.text), None)
+
+    items: list[AgendaItem] = []
+    closed = False
+    supplementary_next = False
+    for k, heading in enumerate(headings):
+        end = headings[k + 1].index if k + 1 < len(headings) else len(lines)
+        body = [line for j, line in enumerate(lines[heading.index + 1 : end], heading.index + 1) if j not in toc_lines]
+        body, trailing_markers = _split_trailing_markers(body)
+        item, closed = _parse_item(heading, body, closed, toc, k, warnings)
+        item.supplementary = item.supplementary or supplementary_next
+        items.append(item)
+        # A marker standing right before the next heading belongs to that item.
+        supplementary_next = False
+        for marker in trailing_markers:
+            if CLOSED_MARKER.match(marker):
+                closed = True
+            elif OPEN_MARKER.match(marker):
+                closed = False
+            elif SUPPLEMENTARY.match(marker):
+                supplementary_next = True
+
+    _check_numbering(items, warnings)
+    _check_toc(items, toc, warnings)
+
+    committee = _find_committee(header, title)
+    if committee is None:
+        warnings.append("No committee name found in the document's heading.")
+    meeting_date, start_time = _find_date_and_time(header, title)
+    if meeting_date is None:
+        dates = find_dates("\n".join(line.text for line in lines))
+        if not dates:
+            return None
+        meeting_date = dates[0][0]
+        warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
+    has_decisions = any(item.decision for item in items)
+    is_minutes = has_decisions or any(re.search(r"\breferat\b", line.text, re.I) for line in header[:5])
+    if is_minutes:
+        for item in items:
+            if item.decision is None:
+                warnings.append(f"Item {item.number} ({item.title}) has no decision.")
+    meeting = Meeting(
+        committee=committee or "",
+        date=meeting_date,
+        start_time=start_time,
+        location=_find_location(header),
+        participants=parse_participants(header, minutes=is_minutes),
+        items=items,
+    )
+    return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, warnings)
+
+
+def _split_trailing_markers(body: list[Line]) -> tuple[list[Line], list[str]]:
+    end = len(body)
+    markers: list[str] = []
+    while end > 0:
+        text = body[end - 1].text
+        if not text:
+            end -= 1
+            continue
+        if CLOSED_MARKER.match(text) or OPEN_MARKER.match(text) or _is_bare_supplementary(text):
+            markers.insert(0, text)
+            end -= 1
+            continue
+        break
+    return body[:end], markers
+
+
+def _is_bare_supplementary(text: str) -> bool:
+    return bool(SUPPLEMENTARY.match(text)) and not SUPPLEMENTARY.sub("", text).strip()
+
+
+def _parse_item(
+    heading: _Heading, body: list[Line], closed: bool, toc: list[_TocEntry], position: int, warnings: list[str]
+) -> tuple[AgendaItem, bool]:
+    title = heading.title
+    supplementary = False
+    case_number = None
+    if SUPPLEMENTARY.match(title):
+        supplementary, title = True, SUPPLEMENTARY.sub("", title).strip()
+    if re.search(r"\(\s*lukket( punkt| sag)?\s*\)\s*$", title, re.I):
+        closed_item, title = True, re.sub(r"\s*\(\s*lukket( punkt| sag)?\s*\)\s*$", "", title, flags=re.I)
+    else:
+        closed_item = False
+    if m := _TITLE_CASE_SUFFIX.search(title):
+        case_number, title = m.group("number"), title[: m.start()].strip()
+
+    toc_title = _toc_title_for(heading, toc, position)
+    i = 0
+    # The title goes on over lines that follow without a blank line, or, guided by the table of
+    # contents, over the next block ("Punkt 3 Title" wrapped over two or three lines).
+    while i < len(body) and body[i].text and not _ends_title(body[i].text):
+        title = f"{title} {body[i].text}".strip()
+        i += 1
+    if toc_title:
+        j = i
+        while j < len(body) and not body[j].text:
+            j += 1
+        while j < len(body) and body[j].text and not _ends_title(body[j].text):
+            candidate = f"{title} {body[j].text}"
+            if not fold_key(toc_title).startswith(fold_key(candidate)):
+                break
+            title, j = candidate, j + 1
+            i = j
+
+    sections: list[Section] = []
+    pre: list[Line] = []
+    current: tuple[str, list[Line]] | None = None
+    for line in body[i:]:
+        text = line.text
+        if current is None:
+            if not text:
+                pre.append(line)
+                continue
+            if SUPPLEMENTARY.match(text) and _is_bare_supplementary(text):
+                supplementary = True
+                continue
+            if CLOSED_MARKER.match(text):
+                closed_item = True
+                continue
+            if case_number is None and not any(p.text for p in pre) and (number := case_number_in_line(text)):
+                case_number = number
+                continue
+        heading_text = S.section_heading(text) if text else None
+        if heading_text is not None:
+            if current is not None:
+                sections.append(_section(current))
+            current = None if fold_key(heading_text) in S.WRAPPER_HEADINGS else (heading_text, [])
+            continue
+        if current is None:
+            pre.append(line)
+        else:
+            current[1].append(line)
+    if current is not None:
+        sections.append(_section(current))
+    if lead := join_block(pre):
+        sections.insert(0, Section("", lead))
+
+    item = AgendaItem(
+        number=heading.number,
+        title=title,
+        case_number=case_number,
+        supplementary=supplementary,
+        closed=closed or closed_item,
+        sections=sections,
+    )
+    _derive_fields(item, warnings)
+    if toc_title and fold_key(toc_title) != fold_key(title):
+        warnings.append(
+            f"Item {item.number}: the heading '{title}' differs from the table of contents '{toc_title}'; kept the heading."
+        )
+    return item, closed
+
+
+def _ends_title(text: str) -> bool:
+    return bool(
+        S.section_heading(text)
+        or case_number_in_line(text)
+        or LABELLED_CASE_RE.match(text)
+        or SUPPLEMENTARY.match(text)
+        or CLOSED_MARKER.match(text)
+        or len(text) > 200
+    )
+
+
+def _toc_title_for(heading: _Heading, toc: list[_TocEntry], position: int) -> str | None:
+    numbered = [e for e in toc if e.number == heading.number]
+    if numbered:
+        return numbered[0].title
+    if toc and all(e.number is None for e in toc) and position < len(toc):
+        return toc[position].title
+    return None
+
+
+def _section(current: tuple[str, list[Line]]) -> Section:
+    heading, lines = current
+    return Section(heading, join_block(lines))
+
+
+def _derive_fields(item: AgendaItem, warnings: list[str]) -> None:
+    """Fill recommendation, decision, outcome, decided_by, attachments, earlier treatments and
+    budget references from the sections."""
+    decisions: list[str] = []
+    for section in item.sections:
+        role = S.section_role(section.heading) if section.heading else None
+        if role == S.RECOMMENDATION and item.recommendation is None and section.text:
+            item.recommendation = repair_numbered_points(section.text)
+        elif role == S.DECISION and section.text:
+            decisions.append(section.text)
+        elif role == S.DECIDED_BY and item.decided_by is None and section.text:
+            bodies = find_committees(section.text)
+            item.decided_by = canonical_committee(bodies[0].group(0) if bodies else section.text.split("\n")[0])
+        elif role == S.ATTACHMENTS:
+            item.attachments.extend(_attachment_titles(section.text))
+        elif role == S.PREVIOUS:
+            treatments, unread = parse_previous_treatments(section.text)
+            item.previous_treatments.extend(treatments)
+            for line in unread:
+                warnings.append(f"Item {item.number}: could not read the earlier treatment '{line}'.")
+    if decisions:
+        item.decision = decisions[-1]  # with several ("Beslutning i Økonomiudvalget …"), the last is this meeting's
+        item.outcome = classify_outcome(item.decision)
+    texts = [item.title] + [s.text for s in item.sections if S.section_role(s.heading) not in {S.ATTACHMENTS, S.DECIDED_BY}]
+    item.budget_refs = find_budget_refs("\n".join(texts))
+
+
+_ATTACHMENT_COUNT = re.compile(r"^(?:\d+|ingen|intet)\s+bilag\.?$|^ingen\.?$|^-$", re.I)
+
+
+def _attachment_titles(text: str) -> list[str]:
+    titles = []
+    for line in text.split("\n"):
+        line = line.strip().lstrip("•-* ").strip()
+        if line and not _ATTACHMENT_COUNT.match(line):
+            titles.append(line)
+    return titles
+
+
+def _check_numbering(items: list[AgendaItem], warnings: list[str]) -> None:
+    seen: set[int] = set()
+    for previous, item in zip([None, *items], items):
+        if item.number in seen:
+            warnings.append(f"Item number {item.number} appears more than once.")
+        elif previous is not None and item.number != previous.number + 1:
+            warnings.append(f"Item {item.number} follows item {previous.number}; numbers are not consecutive.")
+        seen.add(item.number)
+
+
+def _check_toc(items: list[AgendaItem], toc: list[_TocEntry], warnings: list[str]) -> None:
+    if toc and len(toc) != len(items):
+        warnings.append(f"The table of contents lists {len(toc)} items but the document has {len(items)}.")
+
+
+def _find_committee(header: list[Line], title: str | None) -> str | None:
+    for line in header:
+        if m := _COMMITTEE_LABEL.match(line.text):
+            return canonical_committee(m.group("name"))
+    candidates = ([title] if title else []) + [line.text for line in header if line.text and not _PARTICIPANT_LABEL.match(line.text)]
+    for text in candidates:
+        if found := find_committees(text):
+            return canonical_committee(found[0].group(0))
+    return None
+
+
+def _find_date_and_time(header: list[Line], title: str | None) -> tuple[date | None, str | None]:
+    labelled = [line.text for line in header if _DATE_LABEL.match(line.text)]
+    others = ([title] if title else []) + [line.text for line in header if line.text]
+    meeting_date = None
+    for text in labelled + others:
+        if meeting_date := parse_date(text):
+            break
+    start_time = None
+    for text in labelled + others:
+        if start_time := parse_time(text):
+            break
+    return meeting_date, start_time
+
+
+def _find_location(header: list[Line]) -> str | None:
+    for line in header:
+        if m := _LOCATION.match(line.text):
+            return m.group("place").strip()
+    return None
+
+
+def parse_participants(header: list[Line], minutes: bool) -> list[Participant]:
+    """Attendance from the heading: inline after a label, or one name per line under it."""
+    people: list[Participant] = []
+    default_present: bool | None = None
+    collecting = False
+    for line in header:
+        text = line.text
+        if m := _PARTICIPANT_LABEL.match(text):
+            label = re.sub(r"\s+", " ", m.group("label").casefold())
+            absent = label in _ABSENT_LABELS or label.startswith("afbud")
+            default_present = False if absent else (True if minutes else None)
+            collecting = True
+            if m.group("rest").strip():
+                people.extend(_participants_from(m.group("rest"), default_present))
+                collecting = False
+            continue
+        if not collecting:
+            continue
+        if not text:
+            if people:
+                collecting = False
+            continue
+        if TOC_HEADING.match(text) or _LOCATION.match(text) or _DATE_LABEL.match(text):
+            collecting = False
+            continue
+        people.extend(_participants_from(text, default_present))
+    return people
+
+
+def _participants_from(text: str, default_present: bool | None) -> list[Participant]:
+    people: list[Participant] = []
+    for token in _split_top_level(text):
+        token = token.strip(" .;")
+        if not token:
+            continue
+        if _ROLE_WORDS.match(token) and people:
+            people[-1].role = people[-1].role or token.lower()
+            continue
+        if person := _participant(token, default_present):
+            people.append(person)
+    return people
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas and semicolons outside parentheses."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _participant(token: str, default_present: bool | None) -> Participant | None:
+    present = default_present
+    # "Name (A) - Deltog" / "- Afbud"
+    if m := re.search(r"\s+[-–]\s+(?P<word>[A-Za-zæøåÆØÅ ]+)$", token):
+        word = m.group("word").strip()
+        if _ABSENT_WORDS.match(word):
+            present, token = False, token[: m.start()]
+        elif _PRESENT_WORDS.match(word):
+            present, token = True, token[: m.start()]
+    party = role = None
+    for group in re.findall(r"\(([^()]*)\)", token):
+        value = group.strip()
+        if _PARTY.match(value):
+            party = value
+        elif _ABSENT_WORDS.match(value):
+            present = False
+        elif _PRESENT_WORDS.match(value):
+            present = True
+        elif value:
+            role = role or value
+    name = re.sub(r"\([^()]*\)", "", token).strip(" -–")
+    name = re.sub(r"\s+", " ", name)
+    if not name or not re.match(r"^[A-ZÆØÅ]", name) or len(name) > 80:
+        return None
+    return Participant(name=name, party=party, role=role, present=present)

@@ -1,0 +1,110 @@
+"""The line model every parser reads: cleaned lines with their Markdown heading level.
+
+Extractors deliver text with headings on their own lines and paragraphs separated by blank lines;
+converters sometimes add Markdown-ish markup (``## Sammendrag``, ``**20.02 …**``, ``<b>…</b>`` in
+table cells). Parsers work on the text without that markup but keep the heading level, which
+helps where the layout has no other clue (where a budget point's text ends).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_INLINE_TAGS = re.compile(r"</?(?:b|i|u|strong|em)>", re.IGNORECASE)
+_WRAPPING_EMPHASIS = re.compile(r"^(\*{1,3}|_{2,3})(?=\S)(.*?)(?<=\S)\1$")
+_STRAY_BOLD = re.compile(r"\*\*(?=\S)(.*?)(?<=\S)\*\*")
+_ESCAPED = re.compile(r"\\([*_#\[\]])")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+# "flexi-" + (page break) + "bilitet": a word broken at a line or page end. Not "Erhvervs- og"
+# (a suspended hyphen: the next word is a conjunction) and not a dash after a space.
+_BROKEN_WORD_END = re.compile(r"(?<=[a-zæøåA-ZÆØÅ])-$")
+_CONJUNCTIONS = {"og", "eller", "samt", "til", "som", "men", "&", "mv", "m.v.", "m.fl."}
+# "Beskæftigelses- fremmende" inside a table cell: the cell wrapped inside a word.
+_CELL_SPLIT_WORD = re.compile(r"(?<=[a-zæøå])- (?=([a-zæøå]+))")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str  # without Markdown/HTML markup, outer whitespace trimmed
+    level: int = 0  # Markdown heading level (1-6), 0 when the line is not a Markdown heading
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+
+def clean_line(raw: str) -> Line:
+    """One raw line → its text without markup, and its heading level."""
+    text = raw.replace("\t", "\x00")  # keep table cell boundaries through whitespace folding
+    level = 0
+    if m := _MD_HEADING.match(text.strip()):
+        level, text = len(m.group(1)), m.group(2)
+    text = _INLINE_TAGS.sub("", text)
+    text = _ESCAPED.sub(r"\1", text).strip()
+    for _ in range(2):  # "### **4.3 Titel**" and "*Punktet har …*"
+        if m := _WRAPPING_EMPHASIS.match(text):
+            text = m.group(2).strip()
+    text = _STRAY_BOLD.sub(r"\1", text)
+    text = _SPACES.sub(" ", text)
+    if "\x00" in text:
+        cells = [c.strip() for c in text.split("\x00")]
+        text = "\t".join(_CELL_SPLIT_WORD.sub(_join_cell_split, c) for c in cells).rstrip("\t")
+    return Line(text.strip(" "), level)
+
+
+def _join_cell_split(m: re.Match[str]) -> str:
+    return "- " if m.group(1) in _CONJUNCTIONS else ""
+
+
+def split_lines(text: str) -> list[Line]:
+    """Cleaned lines of a text, with words broken over a line or page end joined again."""
+    lines = [clean_line(raw) for raw in text.split("\n")]
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _BROKEN_WORD_END.search(line.text) and "\t" not in line.text:
+            j = i + 1
+            if j < len(lines) and lines[j].blank:  # a page break leaves one blank line
+                j += 1
+            if j < len(lines) and _continues_word(lines[j].text):
+                joined = line.text[:-1] + lines[j].text
+                out.append(Line(joined, line.level))
+                if j > i + 1:
+                    out.append(Line(""))  # keep the line count of the paragraph structure
+                i = j + 1
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _continues_word(text: str) -> bool:
+    if not text or not text[0].islower():
+        return False
+    first = text.split(" ", 1)[0]
+    return first not in _CONJUNCTIONS
+
+
+def join_block(lines: list[Line]) -> str:
+    """Lines of one block as text: lines kept, runs of blank lines as one paragraph break."""
+    parts: list[str] = []
+    pending_break = False
+    for line in lines:
+        if line.blank:
+            pending_break = bool(parts)
+            continue
+        if parts:
+            parts.append("\n\n" if pending_break else "\n")
+        parts.append(line.text)
+        pending_break = False
+    return "".join(parts)
+
+
+def fold_key(text: str) -> str:
+    """A comparison key for headings and titles: case, spacing and punctuation folded."""
+    text = text.casefold().replace("aa", "å")
+    return re.sub(r"[^0-9a-zæøåéü]+", " ", text).strip()
