@@ -1,0 +1,22 @@
+"""Alembic environment: runs on the connection `referat.index.store.migrate` hands over.
+
+There is no alembic.ini; the configuration is built in code so an installed referat can upgrade
+any archive it opens. From a shell, use `referat.index.store.alembic_config()` with a connection.
+"""
+
+from alembic import context
+
+from referat.index.store import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - offline SQL generation is not supported
+    raise RuntimeError("referat's migrations run on a connection passed in config.attributes['connection']")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
