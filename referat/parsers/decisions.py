@@ -9,7 +9,7 @@ from referat.model import Outcome
 # Checked in order: the first rule whose pattern matches the start of the decision wins, so the
 # narrower phrasings ("Ikke godkendt", "… med denne bemærkning") stand before the wider ones.
 _OUTCOME_RULES: list[tuple[Outcome, re.Pattern[str]]] = [
-    (Outcome.REJECTED, re.compile(r"(indstillingen\s+)?(ikke\s+(godkendt|tiltrådt|vedtaget|anbefalet)|forkastet|afvist|nedstemt)\b")),
+    (Outcome.REJECTED, re.compile(r"(indstillingen\s+|sagen\s+|forslaget\s+)?(blev\s+)?(ikke\s+(godkendt|tiltrådt|vedtaget|anbefalet)|forkastet|afvist|nedstemt)\b")),
     (Outcome.APPROVED_WITH_REMARKS, re.compile(r".{0,200}?\bmed\s+(denne|følgende|de|den|disse)\s+(bemærkning|bemærkninger|tilføjelse|tilføjelser|ændring|ændringer)\b", re.S)),
     (Outcome.RECOMMENDED, re.compile(r"(indstillingen\s+)?(indstilles|anbefales|oversendes|videresendes|sendes\s+videre)\b")),
     (Outcome.POSTPONED, re.compile(r"(sagen\s+|punktet\s+)?(udsættes|udsat|blev\s+udsat)\b")),

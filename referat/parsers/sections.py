@@ -58,8 +58,8 @@ _ROLES = {
 
 def section_heading(text: str) -> str | None:
     """The heading as printed when `text` is a section heading line, else None."""
-    if len(text) > 140 or "\t" in text or not text[:1].isalpha():
-        return None  # a bullet ("- Sammendrag" in a list) or a table row is never a heading
+    if len(text) > 140 or "\t" in text or not text[:1].isupper():
+        return None  # a bullet ("- Sammendrag"), a wrapped title line ("miljøvurdering") or a table row
     stripped = text.rstrip(":").strip()
     if fold_key(stripped) in _KEYS or fold_key(stripped) in WRAPPER_HEADINGS:
         return stripped

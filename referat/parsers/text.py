@@ -73,8 +73,6 @@ def split_lines(text: str) -> list[Line]:
             if j < len(lines) and _continues_word(lines[j].text):
                 joined = line.text[:-1] + lines[j].text
                 out.append(Line(joined, line.level))
-                if j > i + 1:
-                    out.append(Line(""))  # keep the line count of the paragraph structure
                 i = j + 1
                 continue
         out.append(line)
