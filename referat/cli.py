@@ -55,17 +55,28 @@ def output_format(*choices: str, default: str = "text") -> Callable:
 
 
 def reports_errors(command: Callable) -> Callable:
-    """Turn library errors into a one-line message and exit code 1 (a traceback only with --debug)."""
+    """Turn errors into a one-line message and exit code 1 (a traceback only with --debug)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings = click.get_current_context().find_object(Settings)
+        debug = settings is not None and settings.debug
         try:
             return command(*args, **kwargs)
         except ReferatError as error:
-            settings = click.get_current_context().find_object(Settings)
-            if settings is not None and settings.debug:
+            if debug:
                 raise
             click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("Interrupted; every document stored so far is complete.", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
+            if debug:
+                raise
+            click.echo(f"Error: {type(error).__name__}: {error} (run with --debug for the details)", err=True)
             sys.exit(1)
 
     return wrapper
@@ -121,6 +132,186 @@ def parse(file: Path, fmt: str) -> None:
         print_json(document.to_dict())
     else:
         click.echo(document_summary(document))
+
+
+def open_archive(settings: Settings, wait: float = 10.0) -> Any:
+    from referat.index.archive import Archive
+
+    return Archive(settings.data, settings.db, lock_timeout=wait)
+
+
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Extract and parse in this many worker processes.",
+)
+ocr_option = click.option("--ocr", is_flag=True, help="Run OCR (Tesseract) on PDF pages without a text layer.")
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait while another referat process is writing to the archive.",
+)
+
+
+class ProgressBar:
+    """A progress bar on stderr, only when stderr is a terminal (logs and pipes stay clean)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, source: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total or None, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
+
+
+def report_ingest(report: Any, fmt: str, what: str) -> None:
+    """Print an ingest or fetch report; failures one line each on stderr; exit 1 if any failed."""
+    for problem in report.failed:
+        click.echo(f"{problem.source}: {problem.error}", err=True)
+    if fmt == "json":
+        print_json(report.to_dict())
+    else:
+        click.echo(
+            f"{report.ingested} ingested ({report.meetings} meetings, {report.items} items), "
+            f"{report.unchanged} unchanged, {len(report.failed)} failed"
+            + (f", {report.replaced} replaced an earlier version" if report.replaced else "")
+            + "."
+        )
+        if report.skipped:
+            click.echo(f"{len(report.skipped)} {what} skipped (not documents):", err=True)
+            for problem in report.skipped[:10]:
+                click.echo(f"  {problem.source}: {problem.error}", err=True)
+            if len(report.skipped) > 10:
+                click.echo(f"  ... and {len(report.skipped) - 10} more (--format json lists them all)", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@jobs_option
+@ocr_option
+@wait_option
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wait: float, fmt: str) -> None:
+    """Add documents to the archive: files, folders (recursively) or http(s) URLs.
+
+    Files in folders are chosen by their content (PDF, HTML, text); images, archives and other
+    non-documents are skipped with a note. Ingesting the same bytes again changes nothing; a
+    changed file (same path or URL) replaces its earlier version. Each document is stored
+    completely or not at all, and one bad file never stops the rest: it is named on stderr and
+    the exit code is 1. Exit code 2 means there was nothing to ingest.
+
+    \b
+    Examples:
+      referat ingest minutes/ --jobs 4
+      referat ingest https://example.dk/referat.pdf --format json
+    """
+    with open_archive(settings, wait) as archive, ProgressBar("Ingesting") as progress:
+        report = archive.ingest(paths, jobs=jobs, ocr=ocr, progress=progress)
+    if report.nothing_to_do:
+        click.echo("Nothing to ingest: no documents found in " + ", ".join(paths) + ".", err=True)
+        if report.skipped and fmt == "json":
+            print_json(report.to_dict())
+        sys.exit(2)
+    report_ingest(report, fmt, "files")
+
+
+@cli.command()
+@jobs_option
+@ocr_option
+@wait_option
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def reparse(settings: Settings, jobs: int, ocr: bool, wait: float, fmt: str) -> None:
+    """Parse every stored original again (from raw/) with the current parser.
+
+    Use it after upgrading referat: nothing is fetched again. Each document is replaced
+    atomically; one that fails keeps its earlier parse and is named on stderr (exit code 1).
+    """
+    with open_archive(settings, wait) as archive, ProgressBar("Reparsing") as progress:
+        report = archive.reparse(jobs=jobs, ocr=ocr, progress=progress)
+    for problem in report.failed:
+        click.echo(f"{problem.source}: {problem.error}", err=True)
+    if fmt == "json":
+        print_json(report.to_dict())
+    else:
+        click.echo(
+            f"{report.reparsed} reparsed ({report.meetings} meetings, {report.items} items), "
+            f"{len(report.failed)} failed."
+        )
+    if report.failed:
+        sys.exit(1)
+    if not report.reparsed:
+        click.echo("Nothing to reparse: the archive is empty.", err=True)
+        sys.exit(2)
+
+
+@cli.command()
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def stats(settings: Settings, fmt: str) -> None:
+    """What the archive holds: documents by kind, meetings, items, committees, dates, warnings."""
+    with open_archive(settings) as archive:
+        data = archive.stats()
+    if fmt == "json":
+        print_json(data)
+        return
+    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in data["documents_by_kind"].items() if n)
+    dates = data["date_range"]
+    lines = [
+        f"Documents:  {data['documents']}" + (f" ({kinds})" if kinds else ""),
+        f"Meetings:   {data['meetings']}" + (f", {dates['from']} to {dates['to']}" if dates["from"] else ""),
+        f"Items:      {data['items']} ({data['items_without_decision']} in minutes without a decision)",
+        f"Budget:     {data['budget_agreements']} agreements, {data['budget_points']} points",
+        f"Warnings:   {data['warnings']}",
+        f"Committees: {len(data['committees'])}",
+    ]
+    lines += [f"  {n:4d}  {name}" for name, n in data["committees"].items()]
+    lines.append(f"Database:   {data['database']}")
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="SOURCE.toml")
+@jobs_option
+@ocr_option
+@wait_option
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, fmt: str) -> None:
+    """Crawl a municipality's site as described by SOURCE.toml and ingest what it publishes.
+
+    The crawl is polite (robots.txt, one request at a time per host, a delay between requests)
+    and incremental: pages and documents the server reports unchanged are not downloaded again.
+    Output and exit codes are those of `referat ingest`.
+    """
+    with open_archive(settings, wait) as archive, ProgressBar("Fetching") as progress:
+        report = archive.fetch(source, jobs=jobs, ocr=ocr, progress=progress)
+    report_ingest(report, fmt, "URLs")
 
 
 def main() -> None:

@@ -17,12 +17,13 @@ plus a database (any SQLAlchemy URL). Its promises:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -83,6 +84,11 @@ class ReparseReport:
             "meetings": self.meetings,
             "items": self.items,
         }
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    source: str
 
 
 @dataclass(frozen=True)
@@ -194,11 +200,79 @@ class Archive:
         """Store every document the arguments name; see the module docstring for the promises."""
         expanded = pipeline.expand(paths_or_urls)
         report = IngestReport(failed=list(expanded.failed), skipped=list(expanded.skipped))
-        total, done = len(expanded.inputs), 0
-        if not total:
+        if not expanded.inputs:
             return report
         fetcher = self._fetcher() if any(i.url for i in expanded.inputs) else None
+
+        def originals() -> Iterator[Original | InputError]:
+            for item in expanded.inputs:
+                try:
+                    yield pipeline.read_original(item, fetcher)
+                except InputError as error:
+                    yield error
+
+        try:
+            self._store_all(originals(), len(expanded.inputs), report, jobs, ocr, progress)
+        finally:
+            if fetcher is not None:
+                fetcher.close()
+        return report
+
+    def fetch(
+        self,
+        source: Any,
+        jobs: int = 1,
+        ocr: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Crawl a source (a `referat.ingest.sources.Source` or the path of its TOML) and ingest what it finds.
+
+        Documents the server reports unchanged (HTTP 304) are not downloaded again when their
+        original is stored; a page that fails is reported and the crawl goes on.
+        """
+        from referat.errors import FetchError
+        from referat.ingest.sources import crawl, load_source
+
+        if not hasattr(source, "start_urls"):
+            source = load_source(Path(source))
+        report = IngestReport()
+        fetcher = self._fetcher()
+
+        def originals() -> Iterator[Original | InputError | _Unchanged]:
+            for got in crawl(source, fetcher):
+                if isinstance(got, FetchError):
+                    yield got
+                    continue
+                if got.content is None:  # 304 Not Modified
+                    if got.sha256 and self._has(got.sha256):
+                        yield _Unchanged(got.url)
+                        continue
+                    try:
+                        got = fetcher.fetch(got.url, conditional=False, allowed_hosts=source.allowed_hosts)
+                    except FetchError as error:
+                        yield error
+                        continue
+                data = got.content or b""
+                yield Original(got.url, data, hashlib.sha256(data).hexdigest(), datetime.now(timezone.utc))
+
+        try:
+            self._store_all(originals(), 0, report, jobs, ocr, progress)
+        finally:
+            fetcher.close()
+        return report
+
+    def _store_all(
+        self,
+        incoming: Iterator[Original | InputError | _Unchanged],
+        total: int,
+        report: IngestReport,
+        jobs: int,
+        ocr: bool,
+        progress: Progress | None,
+    ) -> None:
+        """Skip what is stored, extract and parse the rest in workers, store each in its own transaction."""
         seen: set[str] = set()
+        done = 0
 
         def tick(source: str) -> None:
             nonlocal done
@@ -206,33 +280,23 @@ class Archive:
             if progress is not None:
                 progress(done, total, source)
 
-        def originals() -> Iterator[Original]:
-            for item in expanded.inputs:
-                try:
-                    original = pipeline.read_original(item, fetcher)
-                except InputError as error:
-                    if _refused(error):
-                        report.skipped.append(Problem(item.source, error.problem))
-                    else:
-                        report.failed.append(Problem(item.source, error.problem))
-                    tick(item.source)
-                    continue
-                if original.sha256 in seen or self._has(original.sha256):
+        def new_originals() -> Iterator[Original]:
+            for got in incoming:
+                if isinstance(got, InputError):
+                    (report.skipped if _refused(got) else report.failed).append(Problem(got.source, got.problem))
+                    tick(got.source)
+                elif isinstance(got, _Unchanged) or got.sha256 in seen or self._has(got.sha256):
                     report.unchanged += 1
-                    tick(item.source)
-                    continue
-                seen.add(original.sha256)
-                yield original
+                    tick(got.source)
+                else:
+                    seen.add(got.sha256)
+                    yield got
 
-        try:
-            with self.writing(), pipeline.Extractor(jobs, ocr, self.parse) as extractor:
-                for parsed in extractor.map(originals()):
-                    self._ingest_one(parsed, report)
-                    tick(parsed.original.source)
-        finally:
-            if fetcher is not None:
-                fetcher.close()
-        return report
+        with self.writing(), pipeline.Extractor(jobs, ocr, self.parse) as extractor:
+            for parsed in extractor.map(new_originals()):
+                assert parsed.original is not None
+                self._ingest_one(parsed, report)
+                tick(parsed.original.source)
 
     def _fetcher(self) -> Any:
         try:
