@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 
 from referat.model import AgendaItem, Meeting, Participant, Section
 from referat.parsers import sections as S
@@ -251,16 +252,23 @@ def _parse_item(
     i = 0
     # The title goes on over lines that follow without a blank line, or, guided by the table of
     # contents, over the next block ("Punkt 3 Title" wrapped over two or three lines).
-    while i < len(body) and body[i].text and not _ends_title(body[i].text):
-        title = f"{title} {body[i].text}".strip()
-        i += 1
+    if not title:  # "Punkt 3" alone: the title is on the next line
+        while i < len(body) and not body[i].text:
+            i += 1
+        if i < len(body) and not _ends_title(body[i].text):
+            title, i = body[i].text, i + 1
+    while i < len(body) and body[i].text and not _ends_title(body[i].text) and len(body[i].text) <= 150:
+        candidate = f"{title} {body[i].text}"
+        if toc_title and not _fits_toc(candidate, toc_title):
+            break
+        title, i = candidate, i + 1
     if toc_title:
         j = i
         while j < len(body) and not body[j].text:
             j += 1
         while j < len(body) and body[j].text and not _ends_title(body[j].text):
             candidate = f"{title} {body[j].text}"
-            if not fold_key(toc_title).startswith(fold_key(candidate)):
+            if not _fits_toc(candidate, toc_title):
                 break
             title, j = candidate, j + 1
             i = j
@@ -323,6 +331,14 @@ def _ends_title(text: str) -> bool:
         or CLOSED_MARKER.match(text)
         or len(text) > 200
     )
+
+
+def _fits_toc(candidate: str, toc_title: str) -> bool:
+    """Whether a title joined so far is the start of its table-of-contents title (typos allowed)."""
+    want, got = fold_key(toc_title), fold_key(candidate)
+    if want.startswith(got):
+        return True
+    return len(got) <= len(want) and SequenceMatcher(None, want[: len(got)], got).ratio() >= 0.9
 
 
 def _toc_title_for(heading: _Heading, toc: list[_TocEntry], position: int) -> str | None:

@@ -1,0 +1,76 @@
+"""Property tests: whatever text arrives, the parser returns a Document, never raises, and never
+loses an item heading it was given."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from referat.model import Document
+from referat.parsers import parse
+from tests.test_golden import SAMPLES
+
+SAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzæøåÆØÅ -", min_size=1, max_size=30)
+TITLE = st.from_regex(r"[A-ZÆØÅ][a-zæøå]{2,12}( [a-zæøå]{2,12}){0,6}", fullmatch=True)
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.text(max_size=3000))
+def test_arbitrary_text_gives_a_document(text: str) -> None:
+    assert isinstance(parse(text), Document)
+
+
+@FAST
+@given(st.lists(st.sampled_from(SAMPLE_TEXTS[1].splitlines()), max_size=300))
+def test_shuffled_and_duplicated_sample_lines_give_a_document(lines: list[str]) -> None:
+    doc = parse("\n".join(lines))
+    assert isinstance(doc, Document)
+    doc.to_dict()
+
+
+@FAST
+@given(st.sampled_from(SAMPLE_TEXTS), st.floats(min_value=0.0, max_value=1.0))
+def test_truncated_documents_give_a_document(text: str, fraction: float) -> None:
+    doc = parse(text[: int(len(text) * fraction)])
+    assert isinstance(doc, Document)
+    doc.to_dict()
+
+
+@FAST
+@given(
+    headings=st.lists(st.tuples(st.integers(min_value=1, max_value=300), TITLE), min_size=1, max_size=12),
+    noise=st.lists(WORDS, max_size=40),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_no_item_heading_is_lost(headings: list[tuple[int, str]], noise: list[str], seed: int) -> None:
+    """Every "Punkt N: Title" line put into a text comes out as an item, whatever surrounds it."""
+    rng = random.Random(seed)
+    lines = [f"Referat Økonomiudvalget {rng.randint(1, 28)}.0{rng.randint(1, 9)}.2020", ""]
+    body = [f"Punkt {n}: {title}" for n, title in headings] + noise
+    rng.shuffle(body)
+    for line in body:
+        lines += [line, ""]
+    doc = parse("\n".join(lines))
+    assert doc.meeting is not None
+    found = [(i.number, i.title) for i in doc.meeting.items]
+    for heading in headings:
+        assert heading in found
+
+
+@FAST
+@given(st.sampled_from(SAMPLE_TEXTS[1:3]), st.integers(min_value=0, max_value=10_000))
+def test_sample_items_survive_duplicated_lines(text: str, seed: int) -> None:
+    """Duplicating random lines of a minutes document never loses one of its item headings."""
+    rng = random.Random(seed)
+    lines = text.splitlines()
+    for _ in range(20):
+        k = rng.randrange(len(lines))
+        lines.insert(k, lines[rng.randrange(len(lines))])
+    before = {(i.number, i.title) for i in parse(text).meeting.items}
+    after = {(i.number, i.title) for i in parse("\n".join(lines)).meeting.items}
+    assert before <= after | {t for t in after}
