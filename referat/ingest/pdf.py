@@ -1,0 +1,434 @@
+"""PDF → the plain-text form: PDFium for text and line geometry, pdfplumber only for ruled tables.
+
+Why this split: PDFium (pypdfium2) reads ~600 pages/s and gives each line's position, font size
+and weight cheaply when asked once per line rather than per character; pdfplumber is ~50× slower
+and memory-hungry but finds ruled tables, so it runs only on pages that have enough ruling lines,
+and each of its pages is closed after use.
+
+From the lines and their geometry the extractor rebuilds what a reader sees: running headers and
+footers (lines repeating at the top/bottom of most pages, "Side 3 af 23") are dropped; a line that
+reaches the right margin continues in the next line at the same x and font (one paragraph, one
+output line), with "Beskæftigel-" + "sesfremmende" joined but "Erhvervs- og" kept; bold or larger
+lines become headings on their own; a larger vertical gap starts a new block (blank line).
+
+Everything here runs in a worker process (see `extract_pdf_isolated`): PDFs are untrusted.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from referat.errors import ExtractionError
+from referat.ingest.load import Extracted, ExtractLimits, normalize_text
+
+SCAN_MAX_CHARS = 50  # a page with fewer characters than this whose images cover it is a scan
+SCAN_MIN_COVER = 0.5
+TABLE_MIN_PATHS = 6  # pages with fewer path objects cannot hold a ruled table worth pdfplumber's time
+
+_LIST_MARKER = re.compile(r"^(?:[•\-–·▪o]|\d{1,2}[.)]|[a-z][.)])\s")
+_PAGE_NUMBER = re.compile(
+    r"^(?:side|page|s\.)?\s*\d+\s*(?:(?:af|of|/)\s*\d+)?$|^-\s*\d+\s*-$", re.IGNORECASE
+)
+_SUSPENDED = frozenset({"og", "eller", "samt", "til", "and", "or", "&", "henholdsvis", "som", "men"})
+
+
+@dataclass(slots=True)
+class Line:
+    """One physical line of text with the geometry the paragraph rules need (PDF points, y up)."""
+
+    text: str
+    page: int
+    x0: float
+    x1: float
+    y: float  # baseline
+    size: float
+    bold: bool
+    text_x0: float  # where the text starts after a list marker (== x0 otherwise)
+    first_w: float = 0.0  # width of the first word: would it have fitted on the line above?
+
+
+# ----------------------------------------------------------------------------- entry points
+
+def extract_pdf_isolated(data: bytes, source: str, *, ocr: bool, limits: ExtractLimits) -> Extracted:
+    """`extract_pdf` in a worker process under the time and memory limits."""
+    if not limits.isolate:
+        return extract_pdf(data, source, ocr=ocr, limits=limits)
+    from referat.ingest.worker import POOL, WorkerCrashed, WorkerOutOfMemory, WorkerTimeout
+
+    timeout = limits.ocr_timeout_s if ocr else limits.timeout_s
+    try:
+        return POOL.run(limits.memory_mb, extract_pdf, data, source, ocr=ocr, limits=limits, timeout=timeout)
+    except WorkerTimeout:
+        raise ExtractionError(source, f"extraction took longer than {timeout:g} s") from None
+    except WorkerOutOfMemory:
+        raise ExtractionError(source, f"extraction needed more than {limits.memory_mb} MB of memory") from None
+    except WorkerCrashed as crash:
+        raise ExtractionError(
+            source, f"the PDF reader crashed (exit {crash.args[0]}); the PDF is damaged or needs more than "
+            f"{limits.memory_mb} MB of memory"
+        ) from None
+
+
+def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractLimits = ExtractLimits()) -> Extracted:
+    """Text of a PDF in the plain-text form (in this process; see extract_pdf_isolated)."""
+    if b"%%EOF" not in data[-2048:]:
+        raise ExtractionError(source, "this PDF is damaged or truncated (it has no end marker)")
+    doc = _open(data, source)
+    try:
+        n = len(doc)
+        if n == 0:
+            raise ExtractionError(source, "this PDF is damaged or truncated (it has no pages)")
+        if n > limits.max_pages:
+            raise ExtractionError(source, f"the PDF has {n} pages, more than the limit of {limits.max_pages}")
+        pages: list[list[Line]] = []
+        heights: list[float] = []
+        scans: list[int] = []
+        table_pages: list[int] = []
+        for i in range(n):
+            page = doc[i]
+            try:
+                lines, chars = _page_lines(page, i)
+                heights.append(page.get_height())
+                paths, image_cover = _page_objects(page)
+                if chars < SCAN_MAX_CHARS and image_cover >= SCAN_MIN_COVER:
+                    scans.append(i)
+                if paths >= TABLE_MIN_PATHS:
+                    table_pages.append(i)
+            finally:
+                page.close()
+            pages.append(lines)
+        warnings: list[str] = []
+        if scans:
+            if ocr:
+                from referat.ingest import ocr as ocrmod
+
+                for i, text in ocrmod.ocr_pages(doc, scans, source, limits).items():
+                    pages[i] = [Line(t, i, 0, 0, -k, 0, False, 0) for k, t in enumerate(text.split("\n")) if t.strip()]
+                warnings.append(f"OCR read {len(scans)} scanned page(s); check the text")
+            elif len(scans) * 2 >= n or not any(pages):
+                raise ExtractionError(source, "no text layer; install tesseract-ocr-dan and pass --ocr")
+            else:
+                warnings.append(f"pages {', '.join(str(i + 1) for i in scans)} are scanned and were skipped; pass --ocr")
+    finally:
+        doc.close()
+
+    if not any(pages):
+        raise ExtractionError(source, "the PDF contains no text")
+    _drop_furniture(pages, heights)
+    tables = _tables(data, table_pages, heights) if table_pages else {}
+    text = _assemble(pages, tables)
+    return Extracted(text=text, content_type="pdf", pages=n, warnings=warnings)
+
+
+def _open(data: bytes, source: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        message = str(error).lower()
+        if "password" in message or "security" in message:
+            raise ExtractionError(source, "this PDF is encrypted; decrypt it first") from None
+        raise ExtractionError(source, "this PDF is damaged or truncated") from None
+
+
+# --------------------------------------------------------------------------- page reading
+
+def _page_lines(page: pdfium.PdfPage, index: int) -> tuple[list[Line], int]:
+    """Physical lines of one page from PDFium's text (one C call) plus a few calls per line."""
+    textpage = page.get_textpage()
+    try:
+        tp = textpage.raw
+        count = pdfium_c.FPDFText_CountChars(tp)
+        if count <= 0:
+            return [], 0
+        buffer = (ctypes.c_ushort * (count + 1))()
+        written = pdfium_c.FPDFText_GetText(tp, 0, count, buffer)
+        raw = bytes(memoryview(buffer).cast("B")[: max(0, written - 1) * 2])
+        text = raw.decode("utf-16-le", errors="replace")
+        offsets = _utf16_offsets(text) if len(text) != max(0, written - 1) else None
+
+        lines: list[Line] = []
+        nonspace = 0
+        start = 0
+        # \r\n ends a line; U+FFFE is a hyphen PDFium joined across a line end: split there too.
+        for match in re.finditer(r"\r\n|\ufffe|\n|\r", text + "\r\n"):
+            end = match.start()
+            hyphen = match.group() == "\ufffe"
+            segment = text[start:end]
+            seg_start = start
+            start = match.end()
+            stripped = segment.strip()
+            if not stripped:
+                continue
+            nonspace += len(stripped)
+            lead = len(segment) - len(segment.lstrip())
+            first_t = seg_start + lead
+            last_t = seg_start + len(segment.rstrip()) - 1
+            if offsets is not None:
+                first_t, last_t = offsets[first_t], offsets[last_t]
+            first = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t)
+            last = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, last_t)
+            if first < 0 or last < 0:
+                continue
+            x0, _, _, _ = _charbox(tp, first)
+            _, _, x1, _ = _charbox(tp, last)
+            y = _origin_y(tp, first)
+            size = pdfium_c.FPDFText_GetFontSize(tp, first)
+            bold = _is_bold(tp, first)
+            text_x0 = x0
+            marker = _LIST_MARKER.match(stripped)
+            if marker:
+                k = first_t + marker.end()
+                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, k)
+                if ci >= 0:
+                    text_x0 = _charbox(tp, ci)[0]
+            first_w = x1 - x0
+            space = stripped.find(" ")
+            if space > 0:
+                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + space - 1)
+                if ci >= 0:
+                    first_w = _charbox(tp, ci)[2] - x0
+            if hyphen:
+                stripped += "-"
+            lines.append(Line(stripped, index, x0, x1, y, round(size, 1), bold, text_x0, first_w))
+        return lines, nonspace
+    finally:
+        textpage.close()
+
+
+def _utf16_offsets(text: str) -> list[int]:
+    """Python index → UTF-16 index, for pages with characters outside the BMP."""
+    out, pos = [], 0
+    for ch in text:
+        out.append(pos)
+        pos += 2 if ord(ch) > 0xFFFF else 1
+    return out
+
+
+def _charbox(tp, index: int) -> tuple[float, float, float, float]:
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharBox(tp, index, left, right, bottom, top)
+    return left.value, bottom.value, right.value, top.value
+
+
+def _origin_y(tp, index: int) -> float:
+    x, y = ctypes.c_double(), ctypes.c_double()
+    if pdfium_c.FPDFText_GetCharOrigin(tp, index, x, y):
+        return y.value
+    return _charbox(tp, index)[1]
+
+
+_FONT_BUF = ctypes.create_string_buffer(256)
+
+
+def _is_bold(tp, index: int) -> bool:
+    weight = pdfium_c.FPDFText_GetFontWeight(tp, index)
+    if weight >= 600:
+        return True
+    flags = ctypes.c_int()
+    n = pdfium_c.FPDFText_GetFontInfo(tp, index, _FONT_BUF, len(_FONT_BUF), ctypes.byref(flags))
+    name = _FONT_BUF.raw[: max(0, min(n, len(_FONT_BUF)) - 1)].decode("latin-1", "replace").lower()
+    return any(w in name for w in ("bold", "black", "heavy", "semibold", "demi")) or bool(flags.value & (1 << 18))
+
+
+def _page_objects(page: pdfium.PdfPage) -> tuple[int, float]:
+    """(number of path objects, fraction of the page covered by images), one pass over top-level objects."""
+    raw = page.raw
+    n = pdfium_c.FPDFPage_CountObjects(raw)
+    paths = 0
+    area = 0.0
+    w, h = page.get_width(), page.get_height()
+    l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    for i in range(min(n, 20000)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            paths += 1
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            if pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t):
+                area += max(0.0, min(r.value, w) - max(l.value, 0)) * max(0.0, min(t.value, h) - max(b.value, 0))
+    return paths, (area / (w * h) if w * h > 0 else 0.0)
+
+
+# ------------------------------------------------------------------------- page furniture
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> None:
+    """Remove running headers/footers and page numbers in place.
+
+    Candidates are the first and last two lines of a page when they sit in the top or bottom 10%;
+    a candidate is furniture when it is a page number or when (digits ignored) it recurs on at
+    least half the pages.
+    """
+    n = len(pages)
+    candidates: list[list[Line]] = []
+    counts: Counter[str] = Counter()
+    for lines, height in zip(pages, heights):
+        if not lines:
+            candidates.append([])
+            continue
+        ordered = sorted(lines, key=lambda ln: -ln.y)
+        zone = [ln for ln in ordered[:2] if ln.y > height * 0.90] + [ln for ln in ordered[-2:] if ln.y < height * 0.10]
+        zone = list({id(ln): ln for ln in zone}.values())
+        candidates.append(zone)
+        for key in {_furniture_key(ln.text) for ln in zone}:
+            counts[key] += 1
+    threshold = max(2, (n + 1) // 2)
+    for lines, zone in zip(pages, candidates):
+        drop = {
+            id(ln) for ln in zone
+            if _PAGE_NUMBER.match(ln.text.strip()) or (n >= 2 and counts[_furniture_key(ln.text)] >= threshold)
+        }
+        if drop:
+            lines[:] = [ln for ln in lines if id(ln) not in drop]
+
+
+# -------------------------------------------------------------------------------- tables
+
+def _tables(data: bytes, page_numbers: list[int], heights: list[float]) -> dict[int, list[tuple[float, float, list[str]]]]:
+    """Ruled tables on the given pages: page → [(y_top, y_bottom, rows as TAB-joined lines)] (PDF y, up)."""
+    import pdfplumber
+
+    found: dict[int, list[tuple[float, float, list[str]]]] = {}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for i in page_numbers:
+            page = pdf.pages[i]
+            try:
+                for table in page.find_tables():
+                    rows = []
+                    for row in table.extract():
+                        cells = [_join_cell(c) for c in row]
+                        if any(cells):
+                            rows.append("\t".join(cells))
+                    if not rows or (len(rows) < 2 and len(table.extract()[0]) < 2):
+                        continue
+                    x0, top, x1, bottom = table.bbox
+                    h = heights[i]
+                    found.setdefault(i, []).append((h - top, h - bottom, rows))
+            finally:
+                page.close()
+    return found
+
+
+def _join_cell(cell: str | None) -> str:
+    if not cell:
+        return ""
+    parts = [p.strip() for p in normalize_text(cell).split("\n") if p.strip()]
+    out = ""
+    for part in parts:
+        out = _join(out, part) if out else part
+    return out.replace("\t", " ")
+
+
+# ----------------------------------------------------------------------------- assembling
+
+def _join(prev: str, nxt: str) -> str:
+    """Join two wrapped lines of one paragraph, undoing line-end hyphenation where it is one."""
+    if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha():
+        word = nxt.split(" ", 1)[0]
+        if word[:1].islower() and word.rstrip(",.;:") not in _SUSPENDED:
+            return prev[:-1] + nxt  # Beskæftigel- + sesfremmende
+        if word[:1].isdigit() or word[:1].isupper() and prev[-2].isupper():
+            return prev + nxt  # COVID- + 19, EU- + Kommissionen
+        return prev + " " + nxt  # Erhvervs- og ...
+    return prev + " " + nxt
+
+
+def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float, list[str]]]]) -> str:
+    """Lines → blocks → text (blank line between blocks, one line per paragraph)."""
+    items: list[Line | list[str]] = []  # a list[str] is a table's rows
+    for i, lines in enumerate(pages):
+        page_tables = sorted(tables.get(i, []), key=lambda t: -t[0])
+        placed = [False] * len(page_tables)
+        for ln in lines:
+            inside = next((k for k, (top, bottom, _) in enumerate(page_tables) if bottom - 1 <= ln.y <= top + 1), None)
+            if inside is None:
+                items.append(ln)
+                continue
+            if not placed[inside]:
+                placed[inside] = True
+                items.append(page_tables[inside][2])
+        for k, done in enumerate(placed):
+            if not done:
+                items.append(page_tables[k][2])
+
+    sizes: Counter[float] = Counter()
+    rights: dict[int, float] = {}
+    for item in items:
+        if isinstance(item, Line) and item.size:
+            sizes[item.size] += len(item.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    for i, lines in enumerate(pages):
+        xs = sorted(ln.x1 for ln in lines if ln.size and abs(ln.size - body) < 0.6)
+        rights[i] = xs[-1] if xs else 0.0
+
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    prev: Line | None = None
+
+    def heading(ln: Line) -> bool:
+        return ln.size > 0 and (ln.bold or ln.size >= body + 1.0)
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            blocks.append(current)
+        current = []
+
+    for item in items:
+        if not isinstance(item, Line):
+            flush()
+            blocks.append(item)
+            prev = None
+            continue
+        ln = item
+        if prev is None:
+            current = [ln.text]
+            prev = ln
+            continue
+        same_page = ln.page == prev.page
+        gap = prev.y - ln.y if same_page else None
+        size = max(ln.size, prev.size) or body
+        same_style = abs(ln.size - prev.size) < 0.6 and ln.bold == prev.bold
+        near_block = gap is not None and 0 < gap <= 1.6 * size
+        if gap is None:  # page break: the layout decides alone
+            near_block = same_style
+        hanging = prev.text_x0 > prev.x0 + 3
+        aligned = abs(ln.x0 - prev.text_x0) < 3 or abs(ln.x0 - prev.x0) < 3
+        first_w = ln.first_w or (ln.x1 - ln.x0)
+        # glyph boxes stop short of the advance width, so the widest line underestimates the margin
+        wrapped = prev.x1 + 0.28 * size + first_w > rights.get(prev.page, 0) - 0.4 * size or prev.text.endswith("-")
+        marker = _LIST_MARKER.match(ln.text)
+        starts_item = bool(marker)
+        if marker and wrapped:
+            rest = ln.text[marker.end():]
+            # "... hver" + "12. måned": an ordinal in running text, not a new numbered item
+            if (hanging and abs(ln.x0 - prev.text_x0) < 3) or (marker.group()[0].isdigit() and rest[:1].islower()):
+                starts_item = False
+        if gap is None and re.search(r"[.!?:]$", prev.text) and ln.text[:1].isupper():
+            wrapped = False  # across a page break a finished sentence most likely ends the paragraph
+        if near_block and same_style and aligned and not starts_item and wrapped:
+            current[-1] = _join(current[-1], ln.text)
+            # the joined line keeps the first line's indent and takes this line's right end
+            prev = Line(ln.text, ln.page, prev.x0, ln.x1, ln.y, ln.size, ln.bold, prev.text_x0, ln.first_w)
+            continue
+        if near_block and not heading(ln) and not heading(prev):
+            current.append(ln.text)
+        else:
+            flush()
+            current = [ln.text]
+        prev = ln
+    flush()
+    text = "\n\n".join("\n".join(block) for block in blocks)
+    text = normalize_text(text)
+    text = re.sub(r"[ \t]+\n", "\n", text) if "\t" not in text else re.sub(r" +\n", "\n", text)
+    return text.strip("\n") + "\n"
