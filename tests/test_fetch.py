@@ -647,3 +647,32 @@ def test_normalize_url():
     assert normalize_url("HTTPS://Ballerup.DK:443/dagsorden#punkt") == "https://ballerup.dk/dagsorden"
     assert normalize_url("http://ballerup.dk") == "http://ballerup.dk/"
     assert normalize_url("http://ballerup.dk:8080/a?b=1") == "http://ballerup.dk:8080/a?b=1"
+
+
+def test_crawl_reads_a_meeting_page_again_when_its_links_are_not_remembered(site, tmp_path):
+    state, base = site
+    meeting = f"{base}/dagsorden/okonomiudvalget-15-01-2024"
+    with open_fetcher(tmp_path, settings()) as fetcher:
+        list(crawl(source_for(base, max_pages=1), fetcher))
+        fetcher.fetch(meeting, conditional=False)  # what the archive does when an original is missing
+        assert fetcher.cache.links(meeting, source_for(base).links_key)  # same bytes: links kept
+    state.reset()
+    changed = source_for(base, max_pages=1, document_links=[r"(?i)\.pdf$"])  # other patterns
+    with open_fetcher(tmp_path, settings()) as fetcher:
+        fetched, _ = split(list(crawl(changed, fetcher)))
+    assert fetched[meeting].not_modified
+    assert f"{base}/bilag/budgetopfoelgning.pdf" in fetched
+    assert state.count("/dagsorden/okonomiudvalget-15-01-2024") == 2  # 304, then read for its links
+
+
+def test_cache_autosaves(tmp_path):
+    cache = FetchCache(tmp_path / "fetch-cache.json", autosave_seconds=0)
+    cache.put("https://k.dk/a.pdf", {"etag": '"x"', "sha256": "0" * 64})
+    assert FetchCache(tmp_path / "fetch-cache.json").get("https://k.dk/a.pdf")["etag"] == '"x"'
+
+
+def test_settings_normalise_allowed_hosts():
+    assert FetchSettings(allowed_hosts="Ballerup.DK").allowed_hosts == {"ballerup.dk"}
+    assert FetchSettings(allowed_hosts=["a.dk", "B.dk."]).allowed_hosts == {"a.dk", "b.dk"}
+    with pytest.raises(ValueError):
+        FetchSettings(attempts=0)

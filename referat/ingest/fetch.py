@@ -98,6 +98,8 @@ class FetchSettings:
             raise ValueError("delay and backoff must be >= 0 and timeout > 0")
         if self.attempts < 1 or self.max_bytes < 1 or self.max_redirects < 0:
             raise ValueError("attempts and max_bytes must be >= 1, max_redirects >= 0")
+        if isinstance(self.allowed_hosts, str):  # one host given bare, not its letters
+            object.__setattr__(self, "allowed_hosts", (self.allowed_hosts,))
         if self.allowed_hosts is not None:
             hosts = frozenset(h.strip().lower().rstrip(".") for h in self.allowed_hosts if h.strip())
             object.__setattr__(self, "allowed_hosts", hosts)
@@ -133,18 +135,20 @@ class FetchCache:
     """Validators and sha256 per URL in one JSON file, so a re-fetch can ask "changed since?".
 
     The file is replaced atomically (temporary file, fsync, rename): a crash leaves the old or the
-    new file, never half of one. It is saved every `autosave_every` changes and by `save()`/close;
-    losing unsaved entries only costs a full re-fetch. An unreadable file is set aside, not fatal:
+    new file, never half of one. Rewriting the whole file is O(entries), so changes are saved at
+    most every `autosave_seconds` and by `save()`/close; losing unsaved entries only costs a full
+    re-fetch. An unreadable file is set aside, not fatal:
     the cache is an optimisation, never the truth. `path` None keeps it in memory only.
     """
 
     VERSION = 1
 
-    def __init__(self, path: Path | None, autosave_every: int = 25):
+    def __init__(self, path: Path | None, autosave_seconds: float = 10.0):
         self.path = Path(path) if path is not None else None
-        self.autosave_every = autosave_every
+        self.autosave_seconds = autosave_seconds
         self._entries: dict[str, dict] = {}
         self._unsaved = 0
+        self._saved_at = time.monotonic()
         self._lock = threading.Lock()
         if self.path is not None and self.path.exists():
             self._entries = self._read(self.path)
@@ -201,7 +205,7 @@ class FetchCache:
 
     def _changed(self) -> None:
         self._unsaved += 1
-        if self.path is not None and self._unsaved >= self.autosave_every:
+        if self.path is not None and time.monotonic() - self._saved_at >= self.autosave_seconds:
             self._save_locked()
 
     def save(self) -> None:
@@ -229,6 +233,7 @@ class FetchCache:
                 pass
             raise
         self._unsaved = 0
+        self._saved_at = time.monotonic()
 
 
 @dataclass
@@ -435,17 +440,18 @@ class Fetcher:
             referrer=referrer,
         )
         if remember:
-            self.cache.put(
-                url,
-                {
-                    "final_url": final_url,
-                    "etag": fetched.etag,
-                    "last_modified": fetched.last_modified,
-                    "sha256": digest,
-                    "content_type": fetched.content_type,
-                    "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                },
-            )
+            record = {
+                "final_url": final_url,
+                "etag": fetched.etag,
+                "last_modified": fetched.last_modified,
+                "sha256": digest,
+                "content_type": fetched.content_type,
+                "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            previous = self.cache.get(url) or {}
+            if previous.get("sha256") == digest and "links" in previous:  # same page, same links
+                record.update(links=previous["links"], links_key=previous.get("links_key"))
+            self.cache.put(url, record)
         return fetched
 
     # -- redirects, hosts, robots.txt --------------------------------------------------------
