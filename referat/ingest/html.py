@@ -34,7 +34,7 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_WS = re.compile(r"[ \t\n\r\f\v]+")
+_WS = re.compile(r"\s+")  # \s includes NBSP, which &nbsp; becomes
 
 
 def html_to_text(markup: str) -> str:

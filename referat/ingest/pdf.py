@@ -69,10 +69,9 @@ def extract_pdf_isolated(data: bytes, source: str, *, ocr: bool, limits: Extract
         raise ExtractionError(source, f"extraction took longer than {timeout:g} s") from None
     except WorkerOutOfMemory:
         raise ExtractionError(source, f"extraction needed more than {limits.memory_mb} MB of memory") from None
-    except WorkerCrashed as crash:
+    except WorkerCrashed:
         raise ExtractionError(
-            source, f"the PDF reader crashed (exit {crash.args[0]}); the PDF is damaged or needs more than "
-            f"{limits.memory_mb} MB of memory"
+            source, f"the PDF reader crashed: the PDF is damaged or needs more than {limits.memory_mb} MB of memory"
         ) from None
 
 
@@ -105,12 +104,14 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
                 page.close()
             pages.append(lines)
         warnings: list[str] = []
+        ocr_blocks: dict[int, list[tuple[float, float, list[str]]]] = {}
         if scans:
             if ocr:
                 from referat.ingest import ocr as ocrmod
 
-                for i, text in ocrmod.ocr_pages(doc, scans, source, limits).items():
-                    pages[i] = [Line(t, i, 0, 0, -k, 0, False, 0) for k, t in enumerate(text.split("\n")) if t.strip()]
+                for i, paras in ocrmod.ocr_pages(doc, scans, source, limits).items():
+                    pages[i] = []
+                    ocr_blocks[i] = [(float("inf"), float("inf"), [p]) for p in paras]
                 warnings.append(f"OCR read {len(scans)} scanned page(s); check the text")
             elif len(scans) * 2 >= n or not any(pages):
                 raise ExtractionError(source, "no text layer; install tesseract-ocr-dan and pass --ocr")
@@ -119,11 +120,15 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
     finally:
         doc.close()
 
-    if not any(pages):
+    if not any(pages) and not ocr_blocks:
         raise ExtractionError(source, "the PDF contains no text")
     _drop_furniture(pages, heights)
-    tables = _tables(data, table_pages, heights) if table_pages else {}
-    text = _assemble(pages, tables)
+    blocks = _tables(data, table_pages, heights) if table_pages else {}
+    for i, extra in ocr_blocks.items():
+        blocks.setdefault(i, []).extend(extra)
+    text = _assemble(pages, blocks)
+    if not text.strip():
+        raise ExtractionError(source, "the PDF contains no text")
     return Extracted(text=text, content_type="pdf", pages=n, warnings=warnings)
 
 
@@ -347,7 +352,7 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
     """Lines → blocks → text (blank line between blocks, one line per paragraph)."""
     items: list[Line | list[str]] = []  # a list[str] is a table's rows
     for i, lines in enumerate(pages):
-        page_tables = sorted(tables.get(i, []), key=lambda t: -t[0])
+        page_tables = sorted(tables.get(i, []), key=lambda t: -t[0] if t[0] != float("inf") else 0)
         placed = [False] * len(page_tables)
         for ln in lines:
             inside = next((k for k, (top, bottom, _) in enumerate(page_tables) if bottom - 1 <= ln.y <= top + 1), None)

@@ -2,27 +2,34 @@
 
 PDFs come from the internet: a hostile or merely broken file can make PDFium loop for minutes or
 allocate gigabytes, and a crash in C code takes the whole interpreter with it. So PDF extraction
-runs in a child process that has `RLIMIT_AS` set, is killed when it overruns its time, and is
-replaced when it dies. Children are kept between jobs (starting one costs ~20 ms after the first)
-and recycled after a number of jobs so a slow leak cannot accumulate.
+runs in a child process (`python -m referat.ingest.worker`) that sets `RLIMIT_AS` on itself, is
+killed when it overruns its time, and is replaced when it dies. Children are kept between jobs
+(starting one costs ~0.2 s; a job on a warm child costs ~1 ms of overhead) and recycled after a
+number of jobs so a slow leak cannot accumulate.
 
-The children are started by a fork server that has already imported the extractors, which is
-fast and, unlike plain fork, safe when the parent has threads.
+A plain subprocess rather than multiprocessing: it needs no `if __name__ == "__main__"` guard in
+whatever script calls us, is safe when the parent has threads, and the child imports only what
+extraction needs. Jobs and answers are length-prefixed pickles over the child's stdin/stdout;
+functions travel by reference (module + name), so only importable functions can be sent.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import resource
+import select
 import signal
+import struct
+import subprocess
+import sys
 import threading
-from multiprocessing.connection import Connection
-from typing import Any, Callable
+import time
+from typing import Any, BinaryIO, Callable
 
 from referat.errors import ExtractionError
 
-_PRELOAD = ["referat.ingest.pdf", "referat.ingest.ocr"]
+_HEADER = struct.Struct("!Q")
 
 
 class WorkerTimeout(Exception):
@@ -37,27 +44,40 @@ class WorkerCrashed(Exception):
     """The child died without an answer (a signal, usually from C code running out of memory)."""
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")  # pragma: no cover (non-POSIX)
+# ------------------------------------------------------------------------------- the child
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
-def _child(conn: Connection, memory_mb: int) -> None:
-    """The child's loop: limit memory once, then answer jobs until the pipe closes."""
+def _child_main(memory_mb: int) -> None:
+    """The child's loop: limit memory once, then answer jobs until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print() in library code must not corrupt the protocol
+    inp = sys.stdin.buffer
     if memory_mb > 0:
         limit = memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import referat.ingest.pdf  # noqa: F401 - warm the imports before the first job is timed
+
     while True:
-        try:
-            fn, args, kwargs = conn.recv()
-        except (EOFError, OSError):
+        header = _read_exact(inp, _HEADER.size)
+        if header is None:
+            return
+        payload = _read_exact(inp, _HEADER.unpack(header)[0])
+        if payload is None:
             return
         try:
-            reply = ("ok", fn(*args, **kwargs))
+            fn, args, kwargs = pickle.loads(payload)
+            reply: tuple[str, Any] = ("ok", fn(*args, **kwargs))
         except MemoryError:
             reply = ("oom", None)
         except ExtractionError as error:
@@ -65,12 +85,16 @@ def _child(conn: Connection, memory_mb: int) -> None:
         except BaseException as error:  # noqa: BLE001 - reported to the parent, which re-raises
             reply = ("error", f"{type(error).__name__}: {error}")
         try:
-            conn.send(reply)
+            data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
-            conn.send(("oom", None))
+            reply, data = ("oom", None), pickle.dumps(("oom", None))
+        out.write(_HEADER.pack(len(data)) + data)
+        out.flush()
         if reply[0] == "oom":
-            return  # the heap may be in a poor state; let the parent start a fresh child
+            return  # the heap may be in a poor state; the parent starts a fresh child
 
+
+# ------------------------------------------------------------------------------ the parent
 
 class Worker:
     """One child process; `run` sends it a job and waits at most `timeout` seconds."""
@@ -78,40 +102,46 @@ class Worker:
     def __init__(self, memory_mb: int, max_jobs: int = 200):
         self.memory_mb = memory_mb
         self.max_jobs = max_jobs
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._proc: subprocess.Popen | None = None
         self._jobs = 0
-        self.pid: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def _start(self) -> None:
-        ctx = _context()
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_child, args=(child, self.memory_mb), daemon=True, name="referat-extract")
-        process.start()
-        child.close()
-        self._process, self._conn, self._jobs, self.pid = process, parent, 0, process.pid
+        env = dict(os.environ)
+        # The child must import what the parent can (editable installs, tests run from the repo).
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env.setdefault("OMP_THREAD_LIMIT", "1")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "referat.ingest.worker", str(self.memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
+        self._jobs = 0
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float, **kwargs: Any) -> Any:
         """fn(*args, **kwargs) in the child; ExtractionError from the child is re-raised as is."""
-        if self._process is None or not self._process.is_alive() or self._jobs >= self.max_jobs:
+        if self._proc is None or self._proc.poll() is not None or self._jobs >= self.max_jobs:
             self.close()
             self._start()
-        assert self._conn is not None and self._process is not None
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
         self._jobs += 1
+        payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        deadline = time.monotonic() + timeout
         try:
-            self._conn.send((fn, args, kwargs))
-            ready = self._conn.poll(timeout)
-        except (BrokenPipeError, EOFError, OSError):
-            ready = True  # the child is gone; recv below says so
-        if not ready:
-            self.close(kill=True)
-            raise WorkerTimeout()
-        try:
-            kind, value = self._conn.recv()
-        except (EOFError, OSError):
-            code = self._exitcode()
-            self.close(kill=True)
-            raise WorkerCrashed(code) from None
+            proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._died()
+        header = self._read(_HEADER.size, deadline)
+        body = self._read(_HEADER.unpack(header)[0], deadline)
+        kind, value = pickle.loads(body)
         if kind == "ok":
             return value
         if kind == "oom":
@@ -121,29 +151,63 @@ class Worker:
             raise ExtractionError(*value)
         raise RuntimeError(f"extraction failed in the worker: {value}")
 
-    def _exitcode(self) -> int | None:
-        if self._process is None:
-            return None
-        self._process.join(1)
-        return self._process.exitcode
+    def _read(self, n: int, deadline: float) -> bytes:
+        """n bytes of the answer, or WorkerTimeout / WorkerCrashed."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        chunks, left = [], n
+        while left:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.close(kill=True)
+                raise WorkerTimeout()
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                self._died()
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _died(self) -> None:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
+        self.close(kill=True)
+        if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+            raise WorkerCrashed(code)
+        raise WorkerCrashed(code)
 
     def close(self, kill: bool = False) -> None:
-        """Stop the child (SIGKILL when it may be busy)."""
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            conn.close()
-        if process is None:
+        """Stop the child: close its stdin (it exits) or, when it may be busy, SIGKILL it."""
+        proc, self._proc = self._proc, None
+        if proc is None:
             return
-        if kill and process.is_alive():
+        if kill and proc.poll() is None:
+            proc.kill()
+        for stream in (proc.stdin, proc.stdout):
             try:
-                os.kill(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                if stream:
+                    stream.close()
+            except OSError:
                 pass
-        process.join(5)
-        if process.is_alive():  # pragma: no cover
-            process.kill()
-            process.join()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            self.close(kill=True)
+        except Exception:
+            pass
 
 
 class WorkerPool:
@@ -181,3 +245,7 @@ class WorkerPool:
 
 # Reusing children across calls is what makes isolation cheap; the limits still come with each call.
 POOL = WorkerPool()
+
+
+if __name__ == "__main__":
+    _child_main(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
