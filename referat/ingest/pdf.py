@@ -340,7 +340,7 @@ def _join(prev: str, nxt: str) -> str:
     """Join two wrapped lines of one paragraph, undoing line-end hyphenation where it is one."""
     if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha():
         word = nxt.split(" ", 1)[0]
-        if word[:1].islower() and word.rstrip(",.;:") not in _SUSPENDED:
+        if word[:1].islower() and word.rstrip(",.;:").split("/")[0] not in _SUSPENDED:
             return prev[:-1] + nxt  # Beskæftigel- + sesfremmende
         if word[:1].isdigit() or word[:1].isupper() and prev[-2].isupper():
             return prev + nxt  # COVID- + 19, EU- + Kommissionen
