@@ -1,6 +1,7 @@
 """Fetching against a real HTTP server on 127.0.0.1 serving tests/fetch_site (no mocks, no internet).
 
-The server counts and timestamps every request, so retries, delays, robots.txt and conditional
+The PDFs are real (rendered once with reportlab, Danish text), so the same site can drive an
+end-to-end test of `referat fetch`. The server counts and timestamps every request, so retries, delays, robots.txt and conditional
 requests are checked from the server's side: what a municipality's web server would see.
 """
 
@@ -103,8 +104,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, f"<html><body>Side {page} {links}</body></html>".encode(), "text/html")
         if path.startswith("/dagsorden/"):
             return self.static(path.lstrip("/") + ".html")
-        if path == "/bilag/aendres.pdf":
-            body = f"%PDF-1.4\n% version {state.version}\n".encode()
+        if path == "/bilag/aendres.pdf":  # changes when a test bumps the version
+            body = (SITE / "bilag" / f"aendres-v{state.version}.pdf").read_bytes()
             return self.send(200, body, "application/pdf", etag=f'"v{state.version}"')
         if path == "/bilag/ustabil.pdf" and attempt <= 2:
             return self.send(500, b"Internal error", "text/plain")
@@ -498,7 +499,8 @@ def test_changed_document_is_fetched_again(site, tmp_path):
         state.version = 2
         second = fetcher.fetch(url)
         third = fetcher.fetch(url)
-    assert b"version 1" in first.content and b"version 2" in second.content
+    assert first.content == (SITE / "bilag" / "aendres-v1.pdf").read_bytes()
+    assert second.content == (SITE / "bilag" / "aendres-v2.pdf").read_bytes()
     assert not second.not_modified and second.sha256 != first.sha256
     assert third.not_modified
 
@@ -584,7 +586,7 @@ def test_crawl_twice(site, tmp_path):
     assert set(errors2) == set(errors)
     changed = {u for u, f in fetched2.items() if not f.not_modified}
     assert changed == {f"{base}/bilag/aendres.pdf"}
-    assert b"version 2" in fetched2[f"{base}/bilag/aendres.pdf"].content
+    assert fetched2[f"{base}/bilag/aendres.pdf"].content == (SITE / "bilag" / "aendres-v2.pdf").read_bytes()
     assert all(f.status == 304 and f.content is None for u, f in fetched2.items() if u in meetings)
     paths = state.paths()
     for meeting in meetings:  # the links remembered from the first crawl were used
