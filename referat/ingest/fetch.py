@@ -44,12 +44,12 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from referat import __version__
 from referat.errors import FetchError
+from referat.ingest.robots import RobotsRules
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ class _HostSlot:
 
 @dataclass
 class _Robots:
-    parser: RobotFileParser | None  # None: no usable robots.txt (404 etc.), everything allowed
+    rules: RobotsRules | None  # None: no usable robots.txt (404 etc.), everything allowed
     failure: str | None = None  # robots.txt could not be fetched: the site is blocked for now
     checked: float = 0.0
 
@@ -498,7 +498,7 @@ class Fetcher:
             rules = self._robots_for(current)
             if rules.failure is not None:
                 raise FetchError(url, f"{via}robots.txt could not be fetched ({rules.failure})")
-            if rules.parser is not None and not rules.parser.can_fetch(self.settings.user_agent, current):
+            if rules.rules is not None and not rules.rules.allowed(current):
                 raise FetchRefused(url, f"{via}disallowed by robots.txt")
 
     def _robots_for(self, url: str) -> _Robots:
@@ -527,14 +527,13 @@ class Fetcher:
         except FetchError as exc:
             return _Robots(None, failure=exc.problem, checked=now)
         if 200 <= response.status < 300:
-            parser = RobotFileParser(url)
-            parser.parse((response.content or b"").decode("utf-8", errors="replace").splitlines())
-            delay = parser.crawl_delay(self.settings.user_agent)
-            if delay:
+            text = (response.content or b"").decode("utf-8", errors="replace")
+            rules = RobotsRules.parse(text, self.settings.user_agent)
+            if rules.crawl_delay:
                 host = urlsplit(origin).hostname or ""
                 with self._lock:
-                    self._crawl_delays[host] = min(float(delay), MAX_WAIT)
-            return _Robots(parser, checked=now)
+                    self._crawl_delays[host] = min(rules.crawl_delay, MAX_WAIT)
+            return _Robots(rules, checked=now)
         if 400 <= response.status < 500:
             return _Robots(None, checked=now)
         return _Robots(None, failure=_describe_status(response.status, response.reason), checked=now)
