@@ -198,10 +198,27 @@ def _extract_and_parse(original: Original, ocr: bool, parse: ParseFn | None) -> 
     return Parsed(document=document, content_type=content_type)
 
 
-def _worker_init() -> None:
-    import signal
+def _worker_init(parent: int) -> None:
+    """Ignore Ctrl-C (the parent handles it once) and exit when the parent is gone.
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled once, by the parent
+    A parent killed with SIGKILL cannot shut its pool down; without this watch its workers (and
+    through them the fork server) would wait for work forever.
+    """
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="referat-parent-watch").start()
 
 
 class Extractor:
@@ -222,7 +239,9 @@ class Extractor:
         if self.jobs > 1:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+                self.jobs, mp_context=multiprocessing.get_context(method),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
             )
         return self
 
