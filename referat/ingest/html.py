@@ -147,7 +147,9 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
             elif tag in ("ul", "ol"):
                 counters.pop()
                 list_depth -= 1
-                if list_depth == 0 and not cell_depth:
+                if cell_depth:
+                    out.add(" ")
+                elif list_depth == 0:
                     out.end_block()
                 else:
                     out.newline()
@@ -210,7 +212,9 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
             else:
                 out.end_block()
         elif tag in ("ul", "ol"):
-            if list_depth == 0 and not cell_depth:
+            if cell_depth:
+                out.add(" ")
+            elif list_depth == 0:
                 out.end_block()
             else:
                 out.newline()
