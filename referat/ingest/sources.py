@@ -24,7 +24,9 @@ counts as a meeting page first, then a document, then a listing page.
 
 The crawl reads listing pages (every time: they are how new meetings are found), follows meeting
 pages (conditionally: an unchanged page is reported as not_modified and its remembered links are
-used) and documents, each URL at most once, never leaving the allowed hosts. Per-URL problems are
+used) and documents, each URL at most once, never leaving the allowed hosts. Meeting pages and
+pagination are found on listing pages only; on a meeting page only document links are followed,
+which keeps a crawl from wandering through "previous meeting" links. Per-URL problems are
 yielded as FetchError values and the crawl goes on; nothing is retried beyond the fetcher's own
 retries.
 """
