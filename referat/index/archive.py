@@ -108,7 +108,8 @@ class Archive:
     """One referat archive. Use as a context manager, or call `close()`.
 
     `parse` replaces `referat.parsers.parse` (a module-level function, so worker processes can
-    import it); `lock_timeout` is how long a writer waits for another one.
+    import it); `lock_timeout` is how long a writer waits for another one; `fetch_settings`
+    (a `referat.ingest.fetch.FetchSettings`) governs URLs and crawls.
     """
 
     def __init__(
@@ -118,10 +119,12 @@ class Archive:
         *,
         lock_timeout: float = 10.0,
         parse: pipeline.ParseFn | None = None,
+        fetch_settings: Any = None,
     ):
         self.data_dir = Path(data_dir).expanduser()
         self.lock_timeout = lock_timeout
         self.parse = parse
+        self.fetch_settings = fetch_settings
         self._lock_fd: int | None = None
         self._lock_depth = 0
         try:
@@ -303,7 +306,7 @@ class Archive:
             from referat.ingest.fetch import open_fetcher
         except ImportError:  # pragma: no cover - fetching is an optional part of the build
             return None
-        return open_fetcher(self.data_dir)
+        return open_fetcher(self.data_dir, self.fetch_settings)
 
     def _has(self, sha256: str) -> bool:
         with Session(self.engine) as session:
