@@ -41,8 +41,9 @@ def test_page_furniture_is_dropped(pages, stem):
 
 def test_structure_of_a_meeting_page(pages):
     text = pages["001"].text
-    assert "\n\nPunkt 1: Meddelelser\n\n" in text
-    assert "\n\nBeslutning\n\nTaget til efterretning\n\n" in text
+    assert text.startswith("# REFERAT Erhvervs- og Beskæftigelsesudvalget d. 18-08-2020\n\n")
+    assert "\n\n## Punkt 1: Meddelelser\n\n" in text
+    assert "\n\n### Beslutning\n\nTaget til efterretning\n\n" in text
     assert "3. Borgmesterens møder med detailhandlen.\n4. Borgmesterens virksomhedsbesøg:" in text
     assert "- 20.44 Førtidspension." in text.split("\n")
     assert "20.44 Førtidspension\t256.216\t259.534\t0\t0\t259.534" in text.split("\n")
@@ -58,7 +59,7 @@ def test_small_page_rules():
     <p style="display:none">skjult</p><div hidden>også skjult</div><noscript>ingen js</noscript>
     </article><footer>Kontakt os</footer></body></html>"""
     assert html_to_text(markup) == (
-        "Punkt 3: Sag & mere\n\nFørste linje\nanden linje\n\n2. to\n3. tre\n- under\n\nNavn\tParti\nPer Mortensen\tA\n"
+        "## Punkt 3: Sag & mere\n\nFørste linje\nanden linje\n\n2. to\n3. tre\n- under\n\nNavn\tParti\nPer Mortensen\tA\n"
     )
 
 

@@ -49,7 +49,7 @@ def test_running_header_and_page_footer_are_gone(extracted, stem):
     text = extracted[stem].text
     assert not re.search(r"Side \d+ af \d+", text)
     header = make_fixtures.HEADERS[stem]  # 003's header is also its title, once
-    assert text.split("\n").count(header) == expected(stem).count(header)
+    assert lines_of(text).count(header) == expected(stem).count(header)
     assert not re.search(r"(?m)^\d+$", text)
 
 
@@ -68,10 +68,12 @@ def test_paragraphs_are_one_line_each(extracted):
     assert paragraph in text.split("\n")
 
 
-def test_headings_stand_alone_between_blank_lines(extracted):
+def test_headings_stand_alone_with_levels_from_their_font_size(extracted):
+    """Bold/larger lines are headings between blank lines, marked "#" (largest) to "###"."""
     text = extracted["001"].text
-    for heading in ("Punkt 2: Anden budgetopfølgning for 2020 på bevillingsrammerne under Erhvervs- og "
-                    "Beskæftigelsesudvalget", "Sagsfremstilling", "Beslutningen træffes af"):
+    assert text.startswith("# REFERAT Erhvervs- og Beskæftigelsesudvalget d. 18-08-2020\n\n")
+    for heading in ("## Punkt 2: Anden budgetopfølgning for 2020 på bevillingsrammerne under Erhvervs- og "
+                    "Beskæftigelsesudvalget", "### Sagsfremstilling", "### Beslutningen træffes af"):
         assert f"\n\n{heading}\n\n" in text
 
 
@@ -122,9 +124,12 @@ def test_hyphenation_rule(prev, nxt, joined):
     assert _join(prev, nxt) == joined
 
 
-def test_bullets_become_one_glyph(extracted):
-    bullets = [line for line in extracted["001"].text.split("\n") if line.startswith("• ")]
-    assert "• 20.44 Førtidspension." in bullets
+def test_bullets_become_one_list_form(extracted):
+    """A bullet glyph (U+2022 here; U+F0B7, "(cid:127)" from Word PDFs) becomes "- ", as in HTML."""
+    lines = extracted["001"].text.split("\n")
+    assert "- 20.04 Erhvervsudvikling, turisme og landdistrikter" in lines
+    assert "- 20.44 Førtidspension." in lines
+    assert not any(line.startswith("•") for line in lines)
     assert normalize_text("\uf0b7 a\n(cid:127) b\n\uf0a7 c\n\u00a0d\u00ade") == "• a\n• b\n• c\n de"
 
 

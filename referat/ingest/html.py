@@ -110,7 +110,7 @@ class _Writer:
                 return
         else:
             line = _WS.sub(" ", line).strip()
-        if line and line not in ("-", "•"):
+        if line and line not in ("-", "•") and line.strip("# "):
             self.lines.append(line)
 
     def end_block(self) -> None:
@@ -211,6 +211,7 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
                 out.add(" ")
             else:
                 out.end_block()
+                out.add("#" * int(tag[1]) + " ")  # the parsers read Markdown-ish heading levels
         elif tag in ("ul", "ol"):
             if cell_depth:
                 out.add(" ")

@@ -348,6 +348,19 @@ def _join(prev: str, nxt: str) -> str:
     return prev + " " + nxt
 
 
+def _mark_headings(blocks: list[list[str]], styles: list[tuple[float, bool] | None]) -> None:
+    """Prefix heading blocks with Markdown levels ("## Punkt 1: …"), largest font first.
+
+    The parsers read Markdown-ish headings (the samples carry them); the level is what a reader
+    sees in the PDF: the biggest heading size is "#", the next "##", bold body-size text last.
+    """
+    sizes = sorted({style for style in styles if style is not None}, key=lambda s: (-s[0], not s[1]))
+    level = {style: min(6, rank + 1) for rank, style in enumerate(sizes)}
+    for block, style in zip(blocks, styles):
+        if style is not None and len(block) == 1:
+            block[0] = "#" * level[style] + " " + block[0]
+
+
 def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float, list[str]]]]) -> str:
     """Lines → blocks → text (blank line between blocks, one line per paragraph)."""
     items: list[Line | list[str]] = []  # a list[str] is a table's rows
@@ -377,7 +390,9 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
         rights[i] = xs[-1] if xs else 0.0
 
     blocks: list[list[str]] = []
+    styles: list[tuple[float, bool] | None] = []  # per block: the heading style, None for body text
     current: list[str] = []
+    current_style: tuple[float, bool] | None = None
     prev: Line | None = None
 
     def heading(ln: Line) -> bool:
@@ -387,17 +402,24 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
         nonlocal current
         if current:
             blocks.append(current)
+            styles.append(current_style)
         current = []
+
+    def start(ln: Line) -> None:
+        nonlocal current, current_style
+        current = [ln.text]
+        current_style = (round(ln.size * 2) / 2, ln.bold) if heading(ln) else None
 
     for item in items:
         if not isinstance(item, Line):
             flush()
             blocks.append(item)
+            styles.append(None)
             prev = None
             continue
         ln = item
         if prev is None:
-            current = [ln.text]
+            start(ln)
             prev = ln
             continue
         same_page = ln.page == prev.page
@@ -426,14 +448,17 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
             # the joined line keeps the first line's indent and takes this line's right end
             prev = Line(ln.text, ln.page, prev.x0, ln.x1, ln.y, ln.size, ln.bold, prev.text_x0, ln.first_w)
             continue
-        if near_block and not heading(ln) and not heading(prev):
-            current.append(ln.text)
+        list_goes_on = starts_item and bool(_LIST_MARKER.match(current[-1])) if current else False
+        if near_block and (same_page or list_goes_on) and not heading(ln) and not heading(prev):
+            current.append(ln.text)  # a line break inside a block (list items, address lines)
         else:
             flush()
-            current = [ln.text]
+            start(ln)
         prev = ln
     flush()
+    _mark_headings(blocks, styles)
     text = "\n\n".join("\n".join(block) for block in blocks)
     text = normalize_text(text)
+    text = re.sub(r"(?m)^• ", "- ", text)  # one list form for PDF, HTML and text: "- item"
     text = re.sub(r"[ \t]+\n", "\n", text) if "\t" not in text else re.sub(r" +\n", "\n", text)
     return text.strip("\n") + "\n"
