@@ -159,18 +159,27 @@ wait_option = click.option(
 
 
 class ProgressBar:
-    """A progress bar on stderr, only when stderr is a terminal (logs and pipes stay clean)."""
+    """Progress on stderr, only when stderr is a terminal (logs and pipes stay clean).
+
+    A bar when the number of inputs is known (ingest, reparse); a running count when it is not
+    (a crawl finds its documents as it goes).
+    """
 
     def __init__(self, label: str):
         self.label = label
         self.bar: Any = None
+        self.counted = 0
         self.enabled = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int, source: str) -> None:
         if not self.enabled:
             return
+        if not total:
+            self.counted = done
+            click.echo(f"\r{self.label}: {done} done", nl=False, err=True)
+            return
         if self.bar is None:
-            self.bar = click.progressbar(length=total or None, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
             self.bar.__enter__()
         self.bar.update(1)
 
@@ -180,6 +189,8 @@ class ProgressBar:
     def __exit__(self, *exc_info: Any) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc_info)
+        elif self.counted:
+            click.echo(err=True)
 
 
 def report_ingest(report: Any, fmt: str, what: str) -> None:

@@ -265,3 +265,35 @@ def test_sigkill_midway_leaves_a_consistent_store_and_a_rerun_completes(tmp_path
     assert check_consistent(db, data, inputs) == 200
     stats = json.loads(run("--data", data, "stats", "--format", "json").stdout)
     assert (stats["documents"], stats["meetings"], stats["items"]) == (200, 200, total_items)
+
+
+def test_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    inputs = tmp_path / "in"
+    for i in range(3):
+        good_minutes(inputs, f"m{i}.txt", date(2021, 1, 1 + i))
+    master, slave = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "referat.cli", "--data", str(tmp_path / "data"), "ingest", str(inputs)],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=60,
+        )
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert result.returncode == 0
+    assert b"Ingesting" in shown and b"3/3" in shown
+    piped = run("--data", tmp_path / "data2", "ingest", inputs)
+    assert piped.returncode == 0 and piped.stderr == ""
