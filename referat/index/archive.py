@@ -349,7 +349,7 @@ class Archive:
             for old in olds:
                 old_raws.append(old.raw_path or "")
                 store.delete_document(session, old)
-            row = store.write_document(
+            written = store.write_document(
                 session,
                 doc,
                 raw_path=str(raw.relative_to(self.data_dir)),
@@ -358,7 +358,7 @@ class Archive:
                 fetched_at=original.fetched_at,
                 parser_version=pipeline.parser_version(),
             )
-            counts = _counts(row)
+            counts = written.meetings, written.items
         for old_raw in old_raws:  # after the commit: an old version's original is no longer needed
             if old_raw and (self.data_dir / old_raw) != raw:
                 (self.data_dir / old_raw).unlink(missing_ok=True)
@@ -448,8 +448,8 @@ class Archive:
             if row is None:  # deleted meanwhile by another writer on a shared server
                 return 0, 0
             row.content_type = parsed.content_type or row.content_type
-            row = store.write_document(session, doc, existing=row, parser_version=pipeline.parser_version())
-            return _counts(row)
+            written = store.write_document(session, doc, existing=row, parser_version=pipeline.parser_version())
+            return written.meetings, written.items
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -546,12 +546,6 @@ def _refused(error: InputError) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(error, FetchRefused)
-
-
-def _counts(row: DocumentRow) -> tuple[int, int]:
-    if row.meeting is None:
-        return 0, 0
-    return 1, len(row.meeting.items)
 
 
 def _first_line(error: BaseException) -> str:
