@@ -133,6 +133,18 @@ def test_bullets_become_one_list_form(extracted):
     assert normalize_text("\uf0b7 a\n(cid:127) b\n\uf0a7 c\n\u00a0d\u00ade") == "• a\n• b\n• c\n de"
 
 
+def test_dingbat_bullets_with_hanging_indent(fixtures_dir):
+    text = extract((fixtures_dir / "bullets.pdf").read_bytes(), "bullets.pdf", limits=IN_PROCESS).text
+    assert text == (
+        "Udvalget drøfter:\n\n"
+        "- Kort punkt\n"
+        "- Et langt punkt om beskæftigelsesindsatsen for ledige borgere, der fortsætter på næste linje og "
+        "slutter her.\n"
+        "- Sidste punkt\n\n"
+        "Afsluttende bemærkning.\n"
+    )
+
+
 def test_numbered_items_stay_separate_lines(extracted):
     lines = extracted["001"].text.split("\n")
     assert "3. Borgmesterens møder med detailhandlen." in lines

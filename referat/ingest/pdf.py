@@ -35,6 +35,9 @@ _LIST_MARKER = re.compile(r"^(?:[•\-–·▪o]|\d{1,2}[.)]|[a-z][.)])\s")
 _PAGE_NUMBER = re.compile(
     r"^(?:side|page|s\.)?\s*\d+\s*(?:(?:af|of|/)\s*\d+)?$|^-\s*\d+\s*-$", re.IGNORECASE
 )
+# Bullet glyphs of Symbol/Wingdings/Dingbats fonts, one character each (length-preserving, so
+# text indices still match PDFium's); normalize_text maps the same and more in the output.
+_BULLET_GLYPHS = str.maketrans({c: "•" for c in "\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf06e\uf0a8\u25cf\u25aa\u25a0\u2219\u25e6"})
 _SUSPENDED = frozenset({"og", "eller", "samt", "til", "and", "or", "&", "henholdsvis", "som", "men"})
 
 
@@ -155,61 +158,61 @@ def _read_page(page: pdfium.PdfPage, index: int) -> tuple[list[Line], int, list[
 
 def _page_lines(tp, index: int) -> tuple[list[Line], int]:
     """Physical lines of one page from PDFium's text (one C call) plus a few calls per line."""
-    if True:
-        count = pdfium_c.FPDFText_CountChars(tp)
-        if count <= 0:
-            return [], 0
-        buffer = (ctypes.c_ushort * (count + 1))()
-        written = pdfium_c.FPDFText_GetText(tp, 0, count, buffer)
-        raw = bytes(memoryview(buffer).cast("B")[: max(0, written - 1) * 2])
-        text = raw.decode("utf-16-le", errors="replace")
-        offsets = _utf16_offsets(text) if len(text) != max(0, written - 1) else None
+    count = pdfium_c.FPDFText_CountChars(tp)
+    if count <= 0:
+        return [], 0
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(tp, 0, count, buffer)
+    raw = bytes(memoryview(buffer).cast("B")[: max(0, written - 1) * 2])
+    text = raw.decode("utf-16-le", errors="replace")
+    offsets = _utf16_offsets(text) if len(text) != max(0, written - 1) else None
 
-        lines: list[Line] = []
-        nonspace = 0
-        start = 0
-        # \r\n ends a line; U+FFFE is a hyphen PDFium joined across a line end: split there too.
-        for match in re.finditer(r"\r\n|\ufffe|\n|\r", text + "\r\n"):
-            end = match.start()
-            hyphen = match.group() == "\ufffe"
-            segment = text[start:end]
-            seg_start = start
-            start = match.end()
-            stripped = segment.strip()
-            if not stripped:
-                continue
-            nonspace += len(stripped)
-            lead = len(segment) - len(segment.lstrip())
-            first_t = seg_start + lead
-            last_t = seg_start + len(segment.rstrip()) - 1
-            if offsets is not None:
-                first_t, last_t = offsets[first_t], offsets[last_t]
-            first = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t)
-            last = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, last_t)
-            if first < 0 or last < 0:
-                continue
-            x0, _, _, _ = _charbox(tp, first)
-            _, _, x1, _ = _charbox(tp, last)
-            y = _origin_y(tp, first)
-            size = pdfium_c.FPDFText_GetFontSize(tp, first)
-            bold = _is_bold(tp, first)
-            text_x0 = x0
-            marker = _LIST_MARKER.match(stripped)
-            if marker:
-                k = first_t + marker.end()
-                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, k)
-                if ci >= 0:
-                    text_x0 = _charbox(tp, ci)[0]
-            first_w = x1 - x0
-            space = stripped.find(" ")
-            if space > 0:
-                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + space - 1)
-                if ci >= 0:
-                    first_w = _charbox(tp, ci)[2] - x0
-            if hyphen:
-                stripped += "-"
-            lines.append(Line(stripped, index, x0, x1, y, round(size, 1), bold, text_x0, first_w))
-        return lines, nonspace
+    lines: list[Line] = []
+    nonspace = 0
+    start = 0
+    # \r\n ends a line; U+FFFE is a hyphen PDFium joined across a line end: split there too.
+    for match in re.finditer(r"\r\n|\ufffe|\n|\r", text + "\r\n"):
+        end = match.start()
+        hyphen = match.group() == "\ufffe"
+        segment = text[start:end]
+        seg_start = start
+        start = match.end()
+        stripped = segment.strip().translate(_BULLET_GLYPHS)
+        if not stripped:
+            continue
+        nonspace += len(stripped)
+        lead = len(segment) - len(segment.lstrip())
+        first_t = seg_start + lead
+        last_t = seg_start + len(segment.rstrip()) - 1
+        if offsets is not None:
+            first_t, last_t = offsets[first_t], offsets[last_t]
+        first = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t)
+        last = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, last_t)
+        if first < 0 or last < 0:
+            continue
+        x0, _, _, _ = _charbox(tp, first)
+        _, _, x1, _ = _charbox(tp, last)
+        text_x0 = x0
+        styled = first  # the character whose font is the line's: not a bullet in a symbol font
+        marker = _LIST_MARKER.match(stripped)
+        if marker and marker.end() < len(stripped):
+            ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + marker.end())
+            if ci >= 0:
+                text_x0 = _charbox(tp, ci)[0]
+                styled = ci
+        y = _origin_y(tp, styled)
+        size = pdfium_c.FPDFText_GetFontSize(tp, styled)
+        bold = _is_bold(tp, styled)
+        first_w = x1 - x0
+        space = stripped.find(" ")
+        if space > 0:
+            ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + space - 1)
+            if ci >= 0:
+                first_w = _charbox(tp, ci)[2] - x0
+        if hyphen:
+            stripped += "-"
+        lines.append(Line(stripped, index, x0, x1, y, round(size, 1), bold, text_x0, first_w))
+    return lines, nonspace
 
 
 def _utf16_offsets(text: str) -> list[int]:
@@ -580,6 +583,6 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
     _mark_headings(blocks, styles)
     text = "\n\n".join("\n".join(block) for block in blocks)
     text = normalize_text(text)
-    text = re.sub(r"(?m)^• ", "- ", text)  # one list form for PDF, HTML and text: "- item"
+    text = re.sub(r"(?m)^•\s*", "- ", text)  # one list form for PDF, HTML and text: "- item"
     text = re.sub(r"[ \t]+\n", "\n", text) if "\t" not in text else re.sub(r" +\n", "\n", text)
     return text.strip("\n") + "\n"
