@@ -64,6 +64,17 @@ def test_migrated_schema_equals_the_models(archive: Archive) -> None:
         assert context.get_current_revision() is not None
 
 
+def test_migrations_go_down_and_up_again(archive: Archive) -> None:
+    from alembic import command
+
+    with archive.engine.begin() as connection:
+        command.downgrade(store.alembic_config(connection), "base")
+    assert store.needs_migration(archive.engine)
+    store.migrate(archive.engine)
+    with archive.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
+
+
 def test_opening_again_does_not_migrate_again(data_dir: Path, db_url: str | None) -> None:
     with Archive(data_dir, db_url) as first:
         assert not store.needs_migration(first.engine)
@@ -120,6 +131,14 @@ def test_slug_folds_danish_letters() -> None:
     assert store.slug("Erhvervs- og Beskæftigelsesudvalget") == "erhvervs-og-beskaeftigelsesudvalget"
     assert store.slug("Udvalget for Klima, Miljø og Åbne Områder") == "udvalget-for-klima-miljoe-og-aabne-omraader"
     assert store.slug("Café-udvalget") == "cafe-udvalget"
+    assert store.slug("!!!") == "udvalg"
+    assert len(store.slug("Udvalget for " + "meget " * 100)) <= 120
+
+
+def test_text_a_parser_got_wrong_still_fits(archive: Archive, tmp_path: Path) -> None:
+    doc = minutes("Udvalget for " + "meget lange navne " * 40, case_numbers=["Sagsnr. " + "x" * 300, None, None])
+    doc.meeting.participants = [model.Participant("Navn", party="(Fravær, men også en lang forklaring)")]
+    assert archive.ingest([write_doc(tmp_path / "a.json", doc)]).ingested == 1
 
 
 def test_case_numbers_match_exactly_and_by_prefix_at_boundaries(archive: Archive, tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     delete,
@@ -64,6 +65,21 @@ NAMING = {
 }
 
 
+class Txt(TypeDecorator):
+    """Text without NUL characters: PostgreSQL cannot store them, and SQLite should hold the same."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+class Str(Txt):
+    impl = String
+    cache_ok = True
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -80,18 +96,18 @@ class DocumentRow(Base):
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(Text, index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    title: Mapped[str | None] = mapped_column(Text)
-    content_type: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(Str(64), unique=True)
+    source: Mapped[str] = mapped_column(Txt, index=True)
+    kind: Mapped[str] = mapped_column(Str(32), index=True)
+    title: Mapped[str | None] = mapped_column(Txt)
+    content_type: Mapped[str | None] = mapped_column(Str(100))
     size: Mapped[int | None] = mapped_column(Integer)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     parsed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    parser_version: Mapped[str | None] = mapped_column(String(64))
+    parser_version: Mapped[str | None] = mapped_column(Str(64))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
-    raw_path: Mapped[str | None] = mapped_column(Text)
+    raw_path: Mapped[str | None] = mapped_column(Txt)
     # Another document that now holds this one's meeting (minutes over agenda, newer over older).
     superseded_by_id: Mapped[int | None] = _fk("documents.id", nullable=True, ondelete="SET NULL")
 
@@ -105,12 +121,12 @@ class MeetingRow(Base):
     __table_args__ = (UniqueConstraint("committee_slug", "date", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
-    committee: Mapped[str] = mapped_column(Text, index=True)
-    committee_slug: Mapped[str] = mapped_column(String(200))
+    committee: Mapped[str] = mapped_column(Txt, index=True)
+    committee_slug: Mapped[str] = mapped_column(Txt)
     date: Mapped[date] = mapped_column(Date, index=True)
-    start_time: Mapped[str | None] = mapped_column(String(16))
-    location: Mapped[str | None] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))  # minutes | agenda
+    start_time: Mapped[str | None] = mapped_column(Txt)
+    location: Mapped[str | None] = mapped_column(Txt)
+    kind: Mapped[str] = mapped_column(Str(16))  # minutes | agenda
 
     document: Mapped[DocumentRow] = relationship(back_populates="meeting")
     participants: Mapped[list[ParticipantRow]] = relationship(order_by="ParticipantRow.position", **_CHILDREN)
@@ -122,9 +138,9 @@ class ParticipantRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = _fk("meetings.id")
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
-    party: Mapped[str | None] = mapped_column(String(16))
-    role: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Txt)
+    party: Mapped[str | None] = mapped_column(Txt)
+    role: Mapped[str | None] = mapped_column(Txt)
     present: Mapped[bool | None] = mapped_column(Boolean)
 
 
@@ -132,18 +148,18 @@ class ItemRow(Base):
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = _fk("meetings.id")
-    uid: Mapped[str] = mapped_column(String(255), unique=True)
+    uid: Mapped[str] = mapped_column(Str(255), unique=True)
     number: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    case_number: Mapped[str | None] = mapped_column(String(100), index=True)
-    case_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(Txt)
+    case_number: Mapped[str | None] = mapped_column(Txt, index=True)
+    case_key: Mapped[str | None] = mapped_column(Txt, index=True)
     supplementary: Mapped[bool] = mapped_column(Boolean, default=False)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    recommendation: Mapped[str | None] = mapped_column(Text)
-    decision: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
-    decided_by: Mapped[str | None] = mapped_column(Text)
+    recommendation: Mapped[str | None] = mapped_column(Txt)
+    decision: Mapped[str | None] = mapped_column(Txt)
+    outcome: Mapped[str | None] = mapped_column(Str(32), index=True)
+    decided_by: Mapped[str | None] = mapped_column(Txt)
 
     meeting: Mapped[MeetingRow] = relationship(back_populates="items")
     sections: Mapped[list[SectionRow]] = relationship(order_by="SectionRow.position", **_CHILDREN)
@@ -159,8 +175,8 @@ class SectionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = _fk("items.id")
     position: Mapped[int] = mapped_column(Integer)
-    heading: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str] = mapped_column(Txt)
+    text: Mapped[str] = mapped_column(Txt)
 
 
 class AttachmentRow(Base):
@@ -168,7 +184,7 @@ class AttachmentRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = _fk("items.id")
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Txt)
 
 
 class TreatmentRow(Base):
@@ -178,7 +194,7 @@ class TreatmentRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = _fk("items.id")
     position: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Txt)
     date: Mapped[date] = mapped_column(Date, index=True)
     item_number: Mapped[int | None] = mapped_column(Integer)
     resolved_item_id: Mapped[int | None] = _fk("items.id", nullable=True, ondelete="SET NULL")
@@ -190,8 +206,8 @@ class BudgetRefRow(Base):
     item_id: Mapped[int] = _fk("items.id")
     position: Mapped[int] = mapped_column(Integer)
     year: Mapped[int] = mapped_column(Integer, index=True)
-    point: Mapped[str | None] = mapped_column(String(32))
-    quote: Mapped[str] = mapped_column(Text)
+    point: Mapped[str | None] = mapped_column(Txt)
+    quote: Mapped[str] = mapped_column(Txt)
 
 
 class BudgetAgreementRow(Base):
@@ -208,10 +224,10 @@ class BudgetPointRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = _fk("budget_agreements.id")
     position: Mapped[int] = mapped_column(Integer)
-    point: Mapped[str] = mapped_column(String(32), index=True)
-    title: Mapped[str] = mapped_column(Text)
-    text: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str | None] = mapped_column(Text)
+    point: Mapped[str] = mapped_column(Txt, index=True)
+    title: Mapped[str] = mapped_column(Txt)
+    text: Mapped[str | None] = mapped_column(Txt)
+    status: Mapped[str | None] = mapped_column(Txt)
 
     meeting_refs: Mapped[list[BudgetPointRefRow]] = relationship(order_by="BudgetPointRefRow.position", **_CHILDREN)
 
@@ -223,7 +239,7 @@ class BudgetPointRefRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = _fk("budget_points.id")
     position: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Txt)
     date: Mapped[date] = mapped_column(Date)
     item_number: Mapped[int | None] = mapped_column(Integer)
     resolved_item_id: Mapped[int | None] = _fk("items.id", nullable=True, ondelete="SET NULL")
@@ -236,8 +252,8 @@ class DocumentSectionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = _fk("documents.id")
     position: Mapped[int] = mapped_column(Integer)
-    heading: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str] = mapped_column(Txt)
+    text: Mapped[str] = mapped_column(Txt)
 
 
 class LinkRow(Base):
@@ -252,7 +268,7 @@ class LinkRow(Base):
     from_item_id: Mapped[int] = _fk("items.id", index=False)
     to_item_id: Mapped[int | None] = _fk("items.id", nullable=True)
     to_budget_point_id: Mapped[int | None] = _fk("budget_points.id", nullable=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(Str(32))
     score: Mapped[float | None] = mapped_column(Float)
     evidence: Mapped[dict | None] = mapped_column(JSON)
 
@@ -334,7 +350,8 @@ def slug(name: str) -> str:
     """ASCII, lower case, dashes: "Erhvervs- og Beskæftigelsesudvalget" → "erhvervs-og-beskaeftigelsesudvalget"."""
     folded = unicodedata.normalize("NFKD", name.translate(_FOLD).lower())
     ascii_only = folded.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-") or "udvalg"
+    # Bounded, so a committee name a parser got wrong (a whole line) still makes a usable uid.
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only)[:120].strip("-") or "udvalg"
 
 
 def case_key(case_number: str | None) -> str | None:

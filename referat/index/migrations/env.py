@@ -5,6 +5,7 @@ any archive it opens. From a shell, use `referat.index.store.alembic_config()` w
 """
 
 from alembic import context
+from sqlalchemy.types import TypeDecorator
 
 from referat.index.store import Base
 
@@ -12,8 +13,18 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - offline SQL generation is not supported
     raise RuntimeError("referat's migrations run on a connection passed in config.attributes['connection']")
 
+
+
+def render_item(kind, obj, autogen_context):
+    """Migrations name plain SQL types (sa.Text), never referat's column classes, so they never break."""
+    if kind == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 context.configure(
     connection=connection,
+    render_item=render_item,
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
     compare_type=True,
