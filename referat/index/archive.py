@@ -318,13 +318,17 @@ class Archive:
         if parsed.document is None:
             report.failed.append(Problem(original.source, parsed.error or "could not be parsed"))
             return
-        raw, created = self._keep_raw(original)
+        try:
+            raw, created = self._keep_raw(original)
+        except OSError as error:  # disk full, permissions: this document fails, the others may not
+            report.failed.append(Problem(original.source, f"could not be copied to raw/: {error.strerror or error}"))
+            return
         try:
             outcome = self._store_new(original, parsed, raw)
-        except SQLAlchemyError as error:
+        except Exception as error:  # noqa: BLE001 - rolled back; one document never stops the rest
             if created:
                 raw.unlink(missing_ok=True)
-            report.failed.append(Problem(original.source, f"could not be stored: {_first_line(error)}"))
+            report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
             return
         if outcome is None:
             report.unchanged += 1
@@ -431,8 +435,8 @@ class Archive:
                             report.reparsed += 1
                             report.meetings += meetings
                             report.items += items
-                        except SQLAlchemyError as error:
-                            report.failed.append(Problem(original.source, f"could not be stored: {_first_line(error)}"))
+                        except Exception as error:  # noqa: BLE001 - rolled back: the earlier parse stays
+                            report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
                     done += 1
                     if progress is not None:
                         progress(done, total, original.source)
@@ -546,6 +550,13 @@ def _refused(error: InputError) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(error, FetchRefused)
+
+
+def _describe(error: Exception) -> str:
+    """A database error's first line as the driver words it; anything else with its type, as it is a bug."""
+    if isinstance(error, SQLAlchemyError):
+        return _first_line(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _first_line(error: BaseException) -> str:
