@@ -40,7 +40,7 @@ def _fixtures() -> tuple[list[bytes], Path]:
 def measure(rounds: int = 5) -> dict:
     from referat.ingest.load import ExtractLimits, extract
     from referat.ingest.pdf import extract_pdf
-    from referat.ingest.worker import WorkerPool, Worker
+    from referat.ingest.worker import Worker
     import referat.ingest.worker as worker_module
 
     pdfs, large = _fixtures()
@@ -81,7 +81,7 @@ def measure(rounds: int = 5) -> dict:
         figures["large_rss_mb"] = worker.run(_peak_rss_mb, timeout=60)
     finally:
         worker.close()
-    WorkerPool.close(worker_module.POOL)
+    worker_module.POOL.close()
     return figures
 
 

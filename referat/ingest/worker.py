@@ -172,6 +172,7 @@ class Worker:
         return b"".join(chunks)
 
     def _died(self) -> None:
+        """The child closed its end without an answer: collect its exit status and say so."""
         proc = self._proc
         code = None
         if proc is not None:
@@ -180,8 +181,6 @@ class Worker:
             except subprocess.TimeoutExpired:
                 pass
         self.close(kill=True)
-        if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-            raise WorkerCrashed(code)
         raise WorkerCrashed(code)
 
     def close(self, kill: bool = False) -> None:
