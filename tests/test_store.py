@@ -353,3 +353,45 @@ def test_the_meeting_rows_and_items_hang_together(archive: Archive, tmp_path: Pa
         assert meeting.committee_slug == "erhvervs-og-beskaeftigelsesudvalget" and meeting.kind == "minutes"
         keys = session.scalars(select(ItemRow.case_key).order_by(ItemRow.position)).all()
         assert keys == ["15.00.00-P05-1-20", "15.00.00-P05-2-20", "15.00.00-P05-3-20"]
+
+
+@pytest.mark.postgres
+def test_two_writers_on_one_postgresql_server_never_collide(tmp_path: Path, pg_url: str) -> None:
+    """Different machines share no lock file; the database's advisory lock keeps them apart."""
+    import threading
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{pg_url}?options=-csearch_path%3D{schema}"
+    try:
+        folder = tmp_path / "in"
+        paths = [write_doc(folder / f"{n:02d}.json", minutes(day=date(2020, 1, 1 + n))) for n in range(25)]
+        # Two versions of one meeting from two sources: exactly one may hold it.
+        paths.append(write_doc(folder / "web.json", minutes(day=date(2021, 5, 5), title_prefix="Web")))
+        paths.append(write_doc(folder / "pdf.json", minutes(day=date(2021, 5, 5), title_prefix="PDF")))
+        archives = [Archive(tmp_path / f"machine{n}", url, parse=json_parse) for n in range(2)]
+        reports = [None, None]
+
+        def work(n: int) -> None:
+            reports[n] = archives[n].ingest(paths if n == 0 else list(reversed(paths)))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(r.failed == [] for r in reports)
+        assert sum(r.ingested for r in reports) == 27 and sum(r.unchanged for r in reports) == 27
+        stats = archives[0].stats()
+        assert (stats["documents"], stats["meetings"], stats["items"]) == (27, 26, 78)
+        for opened in archives:
+            opened.close()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
