@@ -68,6 +68,8 @@ def reports_errors(command: Callable) -> Callable:
                 raise
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors: click prints them with exit code 2
         except KeyboardInterrupt:
             if debug:
                 raise
@@ -242,7 +244,7 @@ def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wai
         report = archive.ingest(paths, jobs=jobs, ocr=ocr, progress=progress)
     if report.nothing_to_do:
         click.echo("Nothing to ingest: no documents found in " + ", ".join(paths) + ".", err=True)
-        if report.skipped and fmt == "json":
+        if fmt == "json":
             print_json(report.to_dict())
         sys.exit(2)
     report_ingest(report, fmt, "files")

@@ -44,7 +44,11 @@ _PG_WRITE_LOCK = 0x7265_6662  # serialises writers on a shared PostgreSQL server
 
 @dataclass
 class IngestReport:
-    """What one `ingest` did; `to_dict()` is the CLI contract's JSON shape (plus extra fields)."""
+    """What one `ingest` did; `to_dict()` is the CLI contract's JSON shape (plus extra fields).
+
+    `meetings` and `items` count what this run wrote; a meeting that a later document in the same
+    run superseded (minutes over its agenda) is counted with both.
+    """
 
     ingested: int = 0
     unchanged: int = 0
