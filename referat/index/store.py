@@ -2,8 +2,10 @@
 
 Everything else in referat talks dataclasses; only this module knows table and column names.
 The schema is created and evolved by the Alembic migrations in `referat/index/migrations/`
-(`open_engine` applies them), never by `create_all`, so a file made by an older referat upgrades
-in place. A test checks that the migrated schema equals these models.
+(`migrate` applies them when an archive opens), never by `create_all`, so a file made by an older
+referat upgrades in place. A test checks that the migrated schema equals these models. To add a
+migration: change the models, then autogenerate a revision on a connection
+(`alembic.command.revision(alembic_config(connection), message=..., autogenerate=True)`) and read it.
 
 Rules that live here:
 - **Meeting identity** is (committee slug, date, kind). Minutes supersede the agenda of the same
@@ -12,6 +14,7 @@ Rules that live here:
   Of two documents for the same meeting and kind, the one ingested later wins the same way.
 - **Item uid**: committee slug + date + number ("erhvervs-og-beskaeftigelsesudvalget-2020-08-18-6"),
   readable and stable across re-parses; a second item with the same number gets "-2", and so on.
+- **Text** never holds NUL characters (PostgreSQL cannot store them; SQLite is kept the same).
 - **Case key**: the case number upper-cased with dashes and spaces unified, so a prefix such as
   "15.00.00-p05" finds "15.00.00-P05-4-20"; prefixes match at component boundaries only.
 """
@@ -294,6 +297,7 @@ def open_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # With WAL, NORMAL survives a killed process; a power cut may lose the last commits, never consistency.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
