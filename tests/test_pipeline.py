@@ -24,12 +24,19 @@ def test_folders_are_walked_and_files_chosen_by_content(tmp_path: Path) -> None:
     (tmp_path / "tom.pdf").write_bytes(b"")  # named as a document: ingested, so it is reported
     (tmp_path / "sub" / ".hidden" / "x.txt").write_text("hidden")
     (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / "001.golden.json").write_text('{"document": {}}')
+    (tmp_path / "kommune.toml").write_text("name = 'K'")
 
     expanded = pipeline.expand([tmp_path])
     names = [Path(i.source).relative_to(tmp_path.resolve()).as_posix() for i in expanded.inputs]
     assert names == ["b.txt", "tom.pdf", "sub/referat", "sub/side.dat"]
     skipped = {Path(p.source).name: p.error for p in expanded.skipped}
-    assert skipped == {"bilag.zip": "a ZIP archive", "logo.dat": "an image"}
+    assert skipped == {
+        "bilag.zip": "a ZIP archive",
+        "logo.dat": "an image",
+        "001.golden.json": "a data or code file (.json), not a document",
+        "kommune.toml": "a data or code file (.toml), not a document",
+    }
     assert expanded.failed == []
 
 

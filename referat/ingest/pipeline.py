@@ -28,6 +28,12 @@ ParseFn = Callable[..., model.Document]
 # File names that are documents even when their bytes are broken: those are failures to report,
 # not files to skip (an empty "referat.pdf" in a folder is something the user wants to hear about).
 DOCUMENT_SUFFIXES = {".pdf", ".html", ".htm", ".txt", ".md", ".text", ".xhtml"}
+# Text that is not a document: data, configuration and code found next to documents in a folder
+# (a crawl's cache, a source config, golden files). Named on the command line they are still read.
+DATA_SUFFIXES = {
+    ".json", ".jsonl", ".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".csv", ".tsv", ".xml", ".sql",
+    ".py", ".js", ".css", ".sh", ".log", ".lock", ".db", ".sqlite", ".db-wal", ".db-shm",
+}
 _SKIP_REASONS = {
     sniffing.IMAGE: "an image",
     sniffing.ZIP: "a ZIP archive",
@@ -125,8 +131,11 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def _not_a_document(path: Path) -> str | None:
     """Why a file found in a folder is skipped, or None to ingest it (and report it if broken)."""
-    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:
         return None
+    if suffix in DATA_SUFFIXES or path.name.endswith(("-wal", "-shm", "-journal")):
+        return f"a data or code file ({suffix or path.name}), not a document"
     try:
         with path.open("rb") as f:
             head = f.read(8192)
