@@ -34,6 +34,7 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HEADING_MARK = "\x01"  # marks the "#" the walk itself adds, until the escaping in _finish
 _WS = re.compile(r"\s+")  # \s includes NBSP, which &nbsp; becomes
 
 
@@ -110,7 +111,7 @@ class _Writer:
                 return
         else:
             line = _WS.sub(" ", line).strip()
-        if line and line not in ("-", "•") and line.strip("# "):
+        if line and line not in ("-", "•") and line.strip("# " + _HEADING_MARK):
             self.lines.append(line)
 
     def end_block(self) -> None:
@@ -211,7 +212,7 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
                 out.add(" ")
             else:
                 out.end_block()
-                out.add("#" * int(tag[1]) + " ")  # the parsers read Markdown-ish heading levels
+                out.add(_HEADING_MARK + "#" * int(tag[1]) + " ")  # the parsers read Markdown-ish levels
         elif tag in ("ul", "ol"):
             if cell_depth:
                 out.add(" ")
@@ -273,7 +274,9 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
 
 def _finish(out: _Writer) -> str:
     text = normalize_text(out.result())
-    lines = [line.rstrip(" ") for line in text.split("\n")]
+    # A literal "#" starting a line of text ("# comment") is escaped; only <h1>-<h6> become headings.
+    lines = [("\\" + line if line.startswith("#") else line).replace(_HEADING_MARK, "").rstrip(" ")
+             for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     # List items that already carry a bullet glyph: "- • item" → "- item".

@@ -201,8 +201,22 @@ def _page_lines(tp, index: int) -> tuple[list[Line], int]:
                 text_x0 = _charbox(tp, ci)[0]
                 styled = ci
         y = _origin_y(tp, styled)
-        size = pdfium_c.FPDFText_GetFontSize(tp, styled)
-        bold = _is_bold(tp, styled)
+        # The line's style by majority over five characters spread along it, so a list item that
+        # starts (or has a word) in bold or monospace is body text, not a heading.
+        probes = [styled]
+        body_t = first_t + (marker.end() if marker and offsets is None else 0)
+        if offsets is None and last_t > body_t:
+            for q in (1, 2, 3, 4):
+                t = body_t + (last_t - body_t) * q // 4
+                while t < last_t and text[t].isspace():
+                    t += 1
+                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, t)
+                if ci >= 0:
+                    probes.append(ci)
+        styles = [(pdfium_c.FPDFText_GetFontSize(tp, ci), ci) for ci in probes]
+        styles = [(sz, ci) for sz, ci in styles if sz > 1] or styles
+        size = sorted(sz for sz, _ in styles)[len(styles) // 2]
+        bold = sum(_is_bold(tp, ci) for _, ci in styles) * 2 > len(styles)
         first_w = x1 - x0
         space = stripped.find(" ")
         if space > 0:
@@ -270,6 +284,14 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
 
 
+_EDGE_NUMBER = re.compile(r"(?:^|\s)(\d{1,4})$|^(\d{1,4})$|\b(?:side|page|s\.)\s*(\d{1,4})\b", re.IGNORECASE)
+
+
+def _page_numbers_in(text: str) -> set[int]:
+    """Numbers where a page number sits: alone, at the end of the line, or after "Side"."""
+    return {int(g) for m in _EDGE_NUMBER.finditer(text.strip()) for g in m.groups() if g}
+
+
 def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> None:
     """Remove running headers/footers and page numbers in place.
 
@@ -291,11 +313,27 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> None:
         for key in {_furniture_key(ln.text) for ln in zone}:
             counts[key] += 1
     threshold = max(2, (n + 1) // 2)
-    for lines, zone in zip(pages, candidates):
-        drop = {
-            id(ln) for ln in zone
-            if _PAGE_NUMBER.match(ln.text.strip()) or (n >= 2 and counts[_furniture_key(ln.text)] >= threshold)
-        }
+    # A header that changes by chapter ("Chapter 2: Title 14") still carries the page number: find
+    # the offset between page index and printed number that most candidate lines agree on.
+    offsets: Counter[int] = Counter()
+    for i, zone in enumerate(candidates):
+        for delta in {k - i for ln in zone for k in _page_numbers_in(ln.text)}:
+            offsets[delta] += 1
+    offset = None
+    if offsets:
+        delta, count = offsets.most_common(1)[0]
+        if n >= 3 and count >= max(3, 0.3 * n):
+            offset = delta
+
+    def furniture(ln: Line, i: int) -> bool:
+        if _PAGE_NUMBER.match(ln.text.strip()):
+            return True
+        if offset is not None and i + offset in _page_numbers_in(ln.text):
+            return True
+        return n >= 2 and counts[_furniture_key(ln.text)] >= threshold
+
+    for i, (lines, zone) in enumerate(zip(pages, candidates)):
+        drop = {id(ln) for ln in zone if furniture(ln, i)}
         if drop:
             lines[:] = [ln for ln in lines if id(ln) not in drop]
 
@@ -472,6 +510,16 @@ def _join(prev: str, nxt: str) -> str:
     return prev + " " + nxt
 
 
+def _right_margin(ends: list[float]) -> float:
+    """Where body lines end: the rightmost line end shared (within 3 pt) by at least three lines,
+    so one overlong line (a URL, code) does not move the margin; the plain maximum otherwise."""
+    ends = sorted(ends, reverse=True)
+    for k, x in enumerate(ends):
+        if k + 2 < len(ends) and x - ends[k + 2] <= 3:
+            return x
+    return ends[0] if ends else 0.0
+
+
 def _mark_headings(blocks: list[list[str]], styles: list[tuple[float, bool] | None]) -> None:
     """Prefix heading blocks with Markdown levels ("## Punkt 1: …"), largest font first.
 
@@ -481,8 +529,11 @@ def _mark_headings(blocks: list[list[str]], styles: list[tuple[float, bool] | No
     sizes = sorted({style for style in styles if style is not None}, key=lambda s: (-s[0], not s[1]))
     level = {style: min(6, rank + 1) for rank, style in enumerate(sizes)}
     for block, style in zip(blocks, styles):
+        for k, line in enumerate(block):
+            if line.startswith("#"):
+                block[k] = "\\" + line  # a literal "#" in the text ("# comment") is not a heading
         if style is not None and len(block) == 1:
-            block[0] = "#" * level[style] + " " + block[0]
+            block[0] = "#" * level[style] + " " + block[0].removeprefix("\\")
 
 
 def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float, list[str]]]]) -> str:
@@ -510,8 +561,7 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
             sizes[item.size] += len(item.text)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     for i, lines in enumerate(pages):
-        xs = sorted(ln.x1 for ln in lines if ln.size and abs(ln.size - body) < 0.6)
-        rights[i] = xs[-1] if xs else 0.0
+        rights[i] = _right_margin([ln.x1 for ln in lines if ln.size and abs(ln.size - body) < 0.6])
 
     blocks: list[list[str]] = []
     styles: list[tuple[float, bool] | None] = []  # per block: the heading style, None for body text
@@ -555,6 +605,9 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
             near_block = same_style
         hanging = prev.text_x0 > prev.x0 + 3
         aligned = abs(ln.x0 - prev.text_x0) < 3 or abs(ln.x0 - prev.x0) < 3
+        if not aligned and not hanging and current and current[-1] == prev.text:
+            # a first line indented by up to ~3 em, continued at the margin (LaTeX, some Word styles)
+            aligned = 0 < prev.x0 - ln.x0 <= 3 * size and not _LIST_MARKER.match(prev.text)
         first_w = ln.first_w or (ln.x1 - ln.x0)
         # glyph boxes stop short of the advance width, so the widest line underestimates the margin
         wrapped = prev.x1 + 0.28 * size + first_w > rights.get(prev.page, 0) - 0.4 * size or prev.text.endswith("-")
@@ -569,8 +622,9 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
             wrapped = False  # across a page break a finished sentence most likely ends the paragraph
         if near_block and same_style and aligned and not starts_item and wrapped:
             current[-1] = _join(current[-1], ln.text)
-            # the joined line keeps the first line's indent and takes this line's right end
-            prev = Line(ln.text, ln.page, prev.x0, ln.x1, ln.y, ln.size, ln.bold, prev.text_x0, ln.first_w)
+            # a list item keeps its marker's x; its (and any paragraph's) text goes on at this line's x
+            prev = Line(ln.text, ln.page, prev.x0 if hanging else ln.x0, ln.x1, ln.y, ln.size, ln.bold,
+                        prev.text_x0 if hanging else ln.x0, ln.first_w)
             continue
         list_goes_on = starts_item and bool(_LIST_MARKER.match(current[-1])) if current else False
         if near_block and (same_page or list_goes_on) and not heading(ln) and not heading(prev):
