@@ -304,3 +304,13 @@ def test_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert b"Ingesting" in shown and b"3/3" in shown
     piped = run("--data", tmp_path / "data2", "ingest", inputs)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_one_meeting_published_as_text_pdf_and_web_page_is_stored_once(tmp_path: Path, samples_dir: Path) -> None:
+    formats = [samples_dir / "pdf", samples_dir / "html", *sorted(samples_dir.glob("*.txt"))]
+    result = invoke("--data", tmp_path / "data", "ingest", *formats, "--jobs", "2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["ingested"] == 12
+    stats = json.loads(invoke("--data", tmp_path / "data", "stats", "--format", "json").stdout)
+    assert (stats["documents"], stats["meetings"], stats["items"]) == (12, 2, 21)
+    assert stats["documents_by_kind"]["minutes"] == 6
