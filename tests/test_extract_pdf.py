@@ -145,6 +145,17 @@ def test_dingbat_bullets_with_hanging_indent(fixtures_dir):
     )
 
 
+def test_book_layout(fixtures_dir):
+    """Chapter headers that change but carry the page number go; indented first lines join their
+    paragraph; a line of text that starts with "#" is escaped so no parser takes it for a heading."""
+    text = extract((fixtures_dir / "book.pdf").read_bytes(), "book.pdf", limits=IN_PROCESS).text
+    assert "Kapitel" not in text
+    blocks = text.strip("\n").split("\n\n")
+    assert blocks.count(make_fixtures.BOOK_PARAGRAPH) == 18
+    assert blocks.count("\\# dette er tekst, ikke en overskrift") == 6
+    assert len(blocks) == 24
+
+
 def test_numbered_items_stay_separate_lines(extracted):
     lines = extracted["001"].text.split("\n")
     assert "3. Borgmesterens møder med detailhandlen." in lines

@@ -307,7 +307,19 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> None:
             candidates.append([])
             continue
         ordered = sorted(lines, key=lambda ln: -ln.y)
-        zone = [ln for ln in ordered[:2] if ln.y > height * 0.90] + [ln for ln in ordered[-2:] if ln.y < height * 0.10]
+        zone = []
+        for k, ln in enumerate(ordered):
+            if 1 < k < len(ordered) - 2:
+                continue
+            top = ln.y > height / 2
+            edge = height - ln.y if top else ln.y
+            if edge > height * 0.10:
+                continue
+            j = k + 1 if top else k - 1
+            gap = abs(ln.y - ordered[j].y) if 0 <= j < len(ordered) else float("inf")
+            # page furniture sits near the edge or stands apart from the body (a larger gap)
+            if edge <= height * 0.07 or gap >= 1.5 * (ln.size or 10):
+                zone.append(ln)
         zone = list({id(ln): ln for ln in zone}.values())
         candidates.append(zone)
         for key in {_furniture_key(ln.text) for ln in zone}:
