@@ -74,3 +74,28 @@ def test_sample_items_survive_duplicated_lines(text: str, seed: int) -> None:
     before = {(i.number, i.title) for i in parse(text).meeting.items}
     after = {(i.number, i.title) for i in parse("\n".join(lines)).meeting.items}
     assert before <= after | {t for t in after}
+
+
+HOSTILE = {
+    "one line of dots": "....." * 400_000,
+    "many toc-like lines": ("Titel ..... " * 30 + "\n") * 5_000,
+    "hyphen at every line end": "abc-\nxyz-\n" * 100_000,
+    "unbalanced parentheses": "(" * 50_000 + "Mødedeltagere " + "(A), " * 50_000,
+    "only tabs": "\t" * 500_000,
+    "a huge heading": "Punkt 1: " + "x" * 500_000 + "\n\nReferat 12.06.2018",
+    "a huge decision": "Referat Økonomiudvalget 12.06.2018\n\nPunkt 1: X\n\nBeslutning\n\n" + "Godkendt med denne " * 100_000,
+    "a reference over a long gap": "indsats 5.3 " + "x" * 200_000 + " i budgetaftalen 2019",
+    "markup soup": "<b>" * 100_000 + "# " * 100_000 + "**" * 100_000,
+    "control characters": "".join(chr(c) for c in range(32)) * 10_000,
+}
+
+
+def test_hostile_strings_parse_in_linear_time() -> None:
+    """Each input is a few MB at most; a regex that backtracks would take minutes, not seconds."""
+    import time
+
+    for name, text in HOSTILE.items():
+        start = time.perf_counter()
+        doc = parse(text)
+        doc.to_dict()
+        assert time.perf_counter() - start < 10, name

@@ -9,6 +9,7 @@ meetings only work when all of these become the same canonical name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PART = r"[A-ZÆØÅ][a-zæøå]+"
 _NOUN = r"(?:udvalg(?:et|ets)?|bestyrelse(?:n|ns)?|råd(?:et|ets)?|repræsentation(?:en|ens)?)"
@@ -28,6 +29,7 @@ _FIRST_PART_VARIANTS = {"erhverv": "Erhvervs"}
 _TRAILING_WORDS = re.compile(r"\s+(?:møde|mødet|den|d\.)\b.*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def canonical_committee(name: str) -> str:
     """One spelling per committee: genitive and case folded, known variants unified.
 

@@ -33,6 +33,7 @@ PUNKT_HEADING = re.compile(
 NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<title>[A-ZÆØÅ\"“«'(].{1,200})$")
 TOC_HEADING = re.compile(r"^(?:Indholdsfortegnelse|Indhold|Dagsordensoversigt|Oversigt over punkter)\s*:?$", re.I)
 # "Meddelelser.....\t3", "Punkt 2: Budget ....... 4", "3. Title  7"
+_LONGEST_TOC_LINE = 400
 TOC_LEADER_ENTRY = re.compile(r"^(?P<title>[^\t]+?)\s*(?:\.{3,}|…+|_{3,})\s*\t?\s*(?P<page>\d{1,4})$")
 # Inside a table of contents only: "Title<TAB>3", "Title 3" (elsewhere these are table rows).
 TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,3})$")
@@ -84,13 +85,18 @@ def find_toc(lines: list[Line]) -> tuple[set[int], list[_TocEntry]]:
     in_toc = False
     for i, line in enumerate(lines):
         text = line.text
-        if TOC_HEADING.match(text) and not in_toc and _next_is_toc_entry(lines, i):
+        if not text:
+            continue
+        if len(text) > _LONGEST_TOC_LINE:  # also keeps the leader regex linear on hostile input
+            in_toc = False
+            continue
+        if text[0] in "IiDdOo" and TOC_HEADING.match(text) and not in_toc and _next_is_toc_entry(lines, i):
             in_toc = True
             toc_lines.add(i)
             continue
         if not text:
             continue
-        m = TOC_LEADER_ENTRY.match(text)
+        m = TOC_LEADER_ENTRY.match(text) if ("..." in text or "…" in text or "___" in text) else None
         if m is None and in_toc:
             m = TOC_PLAIN_ENTRY.match(text)
         if m is not None:
@@ -119,7 +125,7 @@ def find_item_headings(lines: list[Line], skip: set[int], toc: list[_TocEntry]) 
     for i, line in enumerate(lines):
         if i in skip or not line.text:
             continue
-        if m := PUNKT_HEADING.match(line.text):
+        if line.text[0] in "PD" and (m := PUNKT_HEADING.match(line.text)):
             title = (m.group("title") if m.group("title") is not None else m.group("bare")) or ""
             punkt.append(_Heading(i, int(m.group("number")), title.strip()))
     if punkt:
@@ -291,7 +297,7 @@ def _parse_item(
             if case_number is None and not any(p.text for p in pre) and (number := case_number_in_line(text)):
                 case_number = number
                 continue
-        heading_text = S.section_heading(text) if text else None
+        heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
         if heading_text is not None:
             if current is not None:
                 sections.append(_section(current))
@@ -324,7 +330,8 @@ def _parse_item(
 
 def _ends_title(text: str) -> bool:
     return bool(
-        S.section_heading(text)
+        text.startswith(("- ", "• ", "* ", "– "))
+        or S.section_heading(text)
         or case_number_in_line(text)
         or LABELLED_CASE_RE.match(text)
         or SUPPLEMENTARY.match(text)
@@ -342,12 +349,18 @@ def _fits_toc(candidate: str, toc_title: str) -> bool:
 
 
 def _toc_title_for(heading: _Heading, toc: list[_TocEntry], position: int) -> str | None:
+    """The table-of-contents title of an item: by number where the TOC prints numbers, otherwise
+    the entry the heading starts like (duplicated or missing items must not shift the pairing)."""
     numbered = [e for e in toc if e.number == heading.number]
     if numbered:
         return numbered[0].title
-    if toc and all(e.number is None for e in toc) and position < len(toc):
-        return toc[position].title
-    return None
+    if not toc or any(e.number is not None for e in toc):
+        return None
+    if heading.title:
+        for entry in toc:
+            if _fits_toc(heading.title, entry.title):
+                return entry.title
+    return toc[position].title if position < len(toc) and not heading.title else None
 
 
 def _section(current: tuple[str, list[Line]]) -> Section:

@@ -94,9 +94,12 @@ def find_budget_refs(text: str) -> list[BudgetRef]:
     """
     refs: list[BudgetRef] = []
     seen: set[tuple[int, str | None]] = set()
-    for _, sentence in _sentences(text):
-        if not re.search(r"budget", sentence, re.I):
-            continue
+    # Every form names an agreement ("aftale"); skip the rest of the text cheaply.
+    if "ftale" not in text and "FTALE" not in text:  # "aftale", "Aftale", "budgetaftale", "AFTALE"
+        return []
+    paragraphs = [p for p in text.split("\n") if "ftale" in p or "FTALE" in p]
+    sentences = [s for p in paragraphs for _, s in _sentences(p) if "ftale" in s or "FTALE" in s]
+    for sentence in sentences:
         quote = re.sub(r"\s+", " ", sentence).strip()
         spans: list[tuple[int, int]] = []
         for pattern in _BUDGET_PATTERNS:
@@ -122,6 +125,7 @@ def find_budget_refs(text: str) -> list[BudgetRef]:
 # A sentence ends at . ! ? followed by space and an upper-case letter, a digit or a quote, but not
 # after abbreviations Danish minutes use all the time ("jf.", "bl.a.", "mio.", "kr.", "pkt.").
 _ABBREVIATIONS = ("jf", "bl.a", "f.eks", "fx", "mio", "mia", "kr", "pkt", "nr", "ca", "mv", "m.v", "m.fl", "evt", "inkl", "ekskl", "pga", "vedr", "st", "dvs", "d", "tlf", "årg", "stk")
+_POINT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”»]?\s+(?=[A-ZÆØÅ0-9\"“«])|\n+")
 
 
@@ -131,8 +135,9 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     for m in _SENTENCE_END.finditer(text):
         head = text[start : m.start()]
         if "\n" not in m.group(0):
-            last_word = re.search(r"([\w.]+)\.[\"”»]?$", head)
-            if last_word and (last_word.group(1).casefold() in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}(\.\d{1,2})?", last_word.group(1))):
+            words = head.rsplit(None, 1)
+            last_word = words[-1].rstrip("\"”»")[:-1] if words else ""
+            if last_word.casefold() in _ABBREVIATIONS or _POINT_NUMBER.fullmatch(last_word):
                 continue  # "jf. budgetaftale", "punkt 5.3. Flere" and "den 12. juni" go on
         if head.strip():
             out.append((start, head))

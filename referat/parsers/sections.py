@@ -9,6 +9,7 @@ another one needs a line here, nothing else.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from referat.parsers.text import fold_key
 
@@ -36,6 +37,8 @@ _BODY_HEADING = re.compile(
     r"^(?P<kind>Beslutning(?:er)?|Indstilling|Anbefaling|Udvalgets beslutning)\s+(?:i|fra|på)?\s*"
     r"(?P<rest>[A-ZÆØÅ][\w\s,.\-–&/]{2,120})$"
 )
+_LONGEST_PLAIN_HEADING = max(len(h) for h in SECTION_HEADINGS) + 1
+_BODY_HEADING_WORDS = ("Beslutning", "Indstilling", "Anbefaling", "Udvalgets beslutning")
 WRAPPER_HEADINGS = {"indhold"}  # "Indhold" wraps the sections in Ballerup's layout; not a section itself
 
 DECISION = "beslutning"
@@ -56,10 +59,18 @@ _ROLES = {
 }  # fmt: skip
 
 
+def may_be_heading(text: str) -> bool:
+    """A cheap pre-check for the hot loop: most lines are paragraphs far longer than any heading."""
+    return len(text) <= _LONGEST_PLAIN_HEADING or text.startswith(_BODY_HEADING_WORDS)
+
+
+@lru_cache(maxsize=16384)
 def section_heading(text: str) -> str | None:
     """The heading as printed when `text` is a section heading line, else None."""
     if len(text) > 140 or "\t" in text or not text[:1].isupper():
         return None  # a bullet ("- Sammendrag"), a wrapped title line ("miljøvurdering") or a table row
+    if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS):
+        return None
     stripped = text.rstrip(":").strip()
     if fold_key(stripped) in _KEYS or fold_key(stripped) in WRAPPER_HEADINGS:
         return stripped
@@ -74,6 +85,7 @@ def _names_a_body(rest: str) -> bool:
     return bool(find_committees(rest)) and not rest.rstrip().endswith(".")
 
 
+@lru_cache(maxsize=1024)
 def section_role(heading: str) -> str | None:
     """DECISION, RECOMMENDATION, DECIDED_BY, PREVIOUS, ATTACHMENTS or None."""
     key = fold_key(heading)
