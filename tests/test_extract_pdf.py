@@ -156,6 +156,12 @@ def test_book_layout(fixtures_dir):
     assert len(blocks) == 24
 
 
+def test_columns_without_rules_become_tab_separated(fixtures_dir):
+    text = extract((fixtures_dir / "columns.pdf").read_bytes(), "columns.pdf", limits=IN_PROCESS).text
+    rows = "\n".join("\t".join(row) for row in make_fixtures.COLUMN_ROWS)
+    assert text == f"Tabellen viser de vigtigste aktiviteter:\n\n{rows}\n\nBeløb er i 1.000 kr.\n"
+
+
 def test_numbered_items_stay_separate_lines(extracted):
     lines = extracted["001"].text.split("\n")
     assert "3. Borgmesterens møder med detailhandlen." in lines

@@ -223,10 +223,40 @@ def _page_lines(tp, index: int) -> tuple[list[Line], int]:
             ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + space - 1)
             if ci >= 0:
                 first_w = _charbox(tp, ci)[2] - x0
+        if offsets is None and size > 1 and x1 - x0 > (0.62 * len(stripped) + 2) * size:
+            stripped = _tabs_for_gaps(tp, text, first_t, stripped, size)
         if hyphen:
             stripped += "-"
         lines.append(Line(stripped, index, x0, x1, y, round(size, 1), bold, text_x0, first_w))
     return lines, nonspace
+
+
+def _tabs_for_gaps(tp, text: str, first_t: int, line: str, size: float) -> str:
+    """Column-aligned text without rules (Word tab stops): a gap wider than 2 em becomes a TAB.
+
+    Only called for lines wider than their characters can explain, so ordinary lines cost nothing.
+    """
+    out = []
+    k = 0
+    while k < len(line):
+        ch = line[k]
+        if ch == " " and k > 0:
+            end = k
+            while end < len(line) and line[end] == " ":
+                end += 1
+            if end < len(line):
+                before = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + k - 1)
+                after = pdfium_c.FPDFText_GetCharIndexFromTextIndex(tp, first_t + end)
+                if before >= 0 and after >= 0 and _charbox(tp, after)[0] - _charbox(tp, before)[2] > 2 * size:
+                    out.append("\t")
+                    k = end
+                    continue
+            out.append(line[k:end])
+            k = end
+            continue
+        out.append(ch)
+        k += 1
+    return "".join(out)
 
 
 def _utf16_offsets(text: str) -> list[int]:
@@ -632,6 +662,8 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
                 starts_item = False
         if gap is None and re.search(r"[.!?:]$", prev.text) and ln.text[:1].isupper():
             wrapped = False  # across a page break a finished sentence most likely ends the paragraph
+        if "\t" in ln.text or "\t" in prev.text:
+            wrapped = False  # a row of columns is a line of its own
         if near_block and same_style and aligned and not starts_item and wrapped:
             current[-1] = _join(current[-1], ln.text)
             # a list item keeps its marker's x; its (and any paragraph's) text goes on at this line's x
