@@ -104,7 +104,7 @@ def test_an_unusable_database_url_is_a_store_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("make", [full_document, budget_document, other_document])
 def test_a_document_comes_back_as_it_was_stored(archive: Archive, tmp_path: Path, make) -> None:
     doc = make()
-    path = write_doc(tmp_path / "in" / "doc.json", doc)
+    path = write_doc(tmp_path / "in" / "doc.txt", doc)
     report = archive.ingest([path])
     assert report.ingested == 1 and not report.failed
     stored = archive.get_document(sha(path))
@@ -114,7 +114,7 @@ def test_a_document_comes_back_as_it_was_stored(archive: Archive, tmp_path: Path
 
 def test_item_uids_are_readable_and_unique(archive: Archive, tmp_path: Path) -> None:
     doc = minutes("Børne- og Ældreudvalget", date(2021, 3, 4), numbers=[1, 2, 2, 2])
-    archive.ingest([write_doc(tmp_path / "a.json", doc)])
+    archive.ingest([write_doc(tmp_path / "a.txt", doc)])
     uids = [i.uid for i in archive.meeting_items("Børne- og Ældreudvalget", date(2021, 3, 4))]
     assert uids == [
         "boerne-og-aeldreudvalget-2021-03-04-1",
@@ -138,13 +138,13 @@ def test_slug_folds_danish_letters() -> None:
 def test_text_a_parser_got_wrong_still_fits(archive: Archive, tmp_path: Path) -> None:
     doc = minutes("Udvalget for " + "meget lange navne " * 40, case_numbers=["Sagsnr. " + "x" * 300, None, None])
     doc.meeting.participants = [model.Participant("Navn", party="(Fravær, men også en lang forklaring)")]
-    assert archive.ingest([write_doc(tmp_path / "a.json", doc)]).ingested == 1
+    assert archive.ingest([write_doc(tmp_path / "a.txt", doc)]).ingested == 1
 
 
 def test_case_numbers_match_exactly_and_by_prefix_at_boundaries(archive: Archive, tmp_path: Path) -> None:
     cases = ["15.00.00-P05-4-20", "15.00.00-P05-12-19", "15.00.10-Ø00-1-20", "15.001.00-A00-1-20", "00.30.14-G01-1-20"]
     doc = minutes(numbers=[1, 2, 3, 4, 5], case_numbers=cases)
-    archive.ingest([write_doc(tmp_path / "a.json", doc)])
+    archive.ingest([write_doc(tmp_path / "a.txt", doc)])
 
     def numbers(query: str, **kw) -> list[str]:
         return sorted(i.item.case_number for i in archive.items_by_case(query, **kw))
@@ -164,22 +164,22 @@ def test_case_numbers_match_exactly_and_by_prefix_at_boundaries(archive: Archive
 
 def test_the_same_bytes_again_are_unchanged_and_write_nothing(archive: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    write_doc(folder / "a.json", minutes(day=date(2020, 1, 1)))
-    write_doc(folder / "b.json", budget_document())
+    write_doc(folder / "a.txt", minutes(day=date(2020, 1, 1)))
+    write_doc(folder / "b.txt", budget_document())
     first = archive.ingest([folder])
     assert (first.ingested, first.unchanged, first.meetings, first.items) == (2, 0, 1, 3)
     before, counts = snapshot(archive), table_counts(archive)
-    again = archive.ingest([folder, folder / "a.json"])
+    again = archive.ingest([folder, folder / "a.txt"])
     assert (again.ingested, again.unchanged, again.meetings, again.items, again.failed) == (0, 2, 0, 0, [])
     assert snapshot(archive) == before and table_counts(archive) == counts
     # The same bytes under another name are the same document.
-    (tmp_path / "copy.json").write_bytes((folder / "a.json").read_bytes())
-    assert archive.ingest([tmp_path / "copy.json"]).unchanged == 1
+    (tmp_path / "copy.txt").write_bytes((folder / "a.txt").read_bytes())
+    assert archive.ingest([tmp_path / "copy.txt"]).unchanged == 1
     assert snapshot(archive) == before
 
 
 def test_a_new_version_of_a_source_replaces_the_old_one(archive: Archive, tmp_path: Path) -> None:
-    path = tmp_path / "minutes.json"
+    path = tmp_path / "minutes.txt"
     write_doc(path, minutes(numbers=[1, 2, 3], title_prefix="Gammel"))
     old_sha = sha(path)
     archive.ingest([path])
@@ -198,25 +198,25 @@ def test_a_new_version_of_a_source_replaces_the_old_one(archive: Archive, tmp_pa
 
 def test_a_failure_while_writing_a_document_leaves_nothing_of_it(archive: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    write_doc(folder / "1.json", minutes(day=date(2020, 1, 1)))
+    write_doc(folder / "1.txt", minutes(day=date(2020, 1, 1)))
     broken = minutes(day=date(2020, 2, 2), numbers=[1, 2, 3, 4])
     broken.meeting.items[2].title = None  # NOT NULL: fails after the document, meeting and two items
-    write_doc(folder / "2.json", broken)
-    write_doc(folder / "3.json", minutes(day=date(2020, 3, 3)))
+    write_doc(folder / "2.txt", broken)
+    write_doc(folder / "3.txt", minutes(day=date(2020, 3, 3)))
 
     report = archive.ingest([folder])
     assert report.ingested == 2 and report.items == 6
-    assert [p.source for p in report.failed] == [str((folder / "2.json").resolve())]
+    assert [p.source for p in report.failed] == [str((folder / "2.txt").resolve())]
     assert "could not be stored" in report.failed[0].error
-    assert archive.get_document(sha(folder / "2.json")) is None
-    assert not archive.raw_path(sha(folder / "2.json")).exists()
+    assert archive.get_document(sha(folder / "2.txt")) is None
+    assert not archive.raw_path(sha(folder / "2.txt")).exists()
     assert archive.meeting_items("Erhvervs- og Beskæftigelsesudvalget", date(2020, 2, 2)) == []
     counts = table_counts(archive)
     assert (counts["documents"], counts["meetings"], counts["items"], counts["sections"]) == (2, 2, 6, 12)
 
 
 def test_a_failed_new_version_keeps_the_old_one(archive: Archive, tmp_path: Path) -> None:
-    path = tmp_path / "minutes.json"
+    path = tmp_path / "minutes.txt"
     write_doc(path, minutes(title_prefix="Gammel"))
     archive.ingest([path])
     broken = minutes(title_prefix="Ny")
@@ -230,8 +230,8 @@ def test_a_failed_new_version_keeps_the_old_one(archive: Archive, tmp_path: Path
 
 def test_a_parser_crash_is_reported_and_the_rest_go_in(archive: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    write_doc(folder / "1.json", minutes())
-    (folder / "2.json").write_text("{not json", encoding="utf-8")
+    write_doc(folder / "1.txt", minutes())
+    (folder / "2.txt").write_text("{not json", encoding="utf-8")
     report = archive.ingest([folder])
     assert report.ingested == 1
     assert len(report.failed) == 1 and report.failed[0].error.startswith("the parser failed: JSONDecodeError")
@@ -239,8 +239,8 @@ def test_a_parser_crash_is_reported_and_the_rest_go_in(archive: Archive, tmp_pat
 
 @pytest.mark.parametrize("order", ["agenda first", "minutes first"])
 def test_minutes_supersede_the_agenda_of_the_same_meeting(archive: Archive, tmp_path: Path, order: str) -> None:
-    agenda = write_doc(tmp_path / "agenda.json", minutes(kind=model.DocumentKind.AGENDA, numbers=[1, 2, 3, 4]))
-    referat = write_doc(tmp_path / "minutes.json", minutes(numbers=[1, 2, 3]))
+    agenda = write_doc(tmp_path / "agenda.txt", minutes(kind=model.DocumentKind.AGENDA, numbers=[1, 2, 3, 4]))
+    referat = write_doc(tmp_path / "minutes.txt", minutes(numbers=[1, 2, 3]))
     for path in ([agenda, referat] if order == "agenda first" else [referat, agenda]):
         assert archive.ingest([path]).ingested == 1
     items = archive.meeting_items("Erhvervs- og Beskæftigelsesudvalget", date(2020, 8, 18))
@@ -259,8 +259,8 @@ def test_minutes_supersede_the_agenda_of_the_same_meeting(archive: Archive, tmp_
 
 
 def test_of_two_minutes_of_one_meeting_the_later_wins(archive: Archive, tmp_path: Path) -> None:
-    first = write_doc(tmp_path / "web.json", minutes(title_prefix="Web"))
-    second = write_doc(tmp_path / "pdf.json", minutes(title_prefix="PDF"))
+    first = write_doc(tmp_path / "web.txt", minutes(title_prefix="Web"))
+    second = write_doc(tmp_path / "pdf.txt", minutes(title_prefix="PDF"))
     archive.ingest([first])
     archive.ingest([second])
     titles = [i.item.title for i in archive.meeting_items("Erhvervs- og Beskæftigelsesudvalget", date(2020, 8, 18))]
@@ -278,17 +278,17 @@ def test_reparse_applies_the_current_parser_to_every_original(
     data_dir: Path, db_url: str | None, tmp_path: Path
 ) -> None:
     folder = tmp_path / "in"
-    write_doc(folder / "a.json", minutes(day=date(2020, 1, 1)))
-    write_doc(folder / "b.json", minutes(day=date(2020, 2, 2)))
-    write_doc(folder / "c.json", budget_document())
+    write_doc(folder / "a.txt", minutes(day=date(2020, 1, 1)))
+    write_doc(folder / "b.txt", minutes(day=date(2020, 2, 2)))
+    write_doc(folder / "c.txt", budget_document())
     with Archive(data_dir, db_url, parse=json_parse) as first:
         first.ingest([folder])
         ids_before = [row[0] for row in snapshot(first)]
-        first.raw_path(sha(folder / "b.json")).unlink()  # a lost original is reported, its parse kept
+        first.raw_path(sha(folder / "b.txt")).unlink()  # a lost original is reported, its parse kept
     with Archive(data_dir, db_url, parse=json_parse_shouting) as newer:
         report = newer.reparse()
         assert (report.reparsed, report.meetings, report.items) == (2, 1, 3)
-        assert [p.source for p in report.failed] == [str((folder / "b.json").resolve())]
+        assert [p.source for p in report.failed] == [str((folder / "b.txt").resolve())]
         assert "missing" in report.failed[0].error
         assert [i.item.title for i in newer.meeting_items("Erhvervs- og Beskæftigelsesudvalget", date(2020, 1, 1))] == [
             "SAG 1",
@@ -311,10 +311,10 @@ def test_stats_describe_the_archive(archive: Archive, tmp_path: Path) -> None:
     undecided = minutes(day=date(2019, 6, 11))
     undecided.meeting.items[0].decision = None
     undecided.warnings = ["one", "two"]
-    write_doc(folder / "a.json", undecided)
-    write_doc(folder / "b.json", minutes("Økonomiudvalget", date(2021, 1, 5)))
-    write_doc(folder / "c.json", budget_document())
-    write_doc(folder / "d.json", other_document())
+    write_doc(folder / "a.txt", undecided)
+    write_doc(folder / "b.txt", minutes("Økonomiudvalget", date(2021, 1, 5)))
+    write_doc(folder / "c.txt", budget_document())
+    write_doc(folder / "d.txt", other_document())
     archive.ingest([folder])
     stats = archive.stats()
     assert stats["documents"] == 4
@@ -347,7 +347,7 @@ def test_the_samples_give_the_expected_counts(data_dir: Path, db_url: str | None
 
 
 def test_the_meeting_rows_and_items_hang_together(archive: Archive, tmp_path: Path) -> None:
-    archive.ingest([write_doc(tmp_path / "a.json", minutes())])
+    archive.ingest([write_doc(tmp_path / "a.txt", minutes())])
     with Session(archive.engine) as session:
         meeting = session.scalar(select(MeetingRow))
         assert meeting.committee_slug == "erhvervs-og-beskaeftigelsesudvalget" and meeting.kind == "minutes"
@@ -370,10 +370,10 @@ def test_two_writers_on_one_postgresql_server_never_collide(tmp_path: Path, pg_u
     url = f"{pg_url}?options=-csearch_path%3D{schema}"
     try:
         folder = tmp_path / "in"
-        paths = [write_doc(folder / f"{n:02d}.json", minutes(day=date(2020, 1, 1 + n))) for n in range(25)]
+        paths = [write_doc(folder / f"{n:02d}.txt", minutes(day=date(2020, 1, 1 + n))) for n in range(25)]
         # Two versions of one meeting from two sources: exactly one may hold it.
-        paths.append(write_doc(folder / "web.json", minutes(day=date(2021, 5, 5), title_prefix="Web")))
-        paths.append(write_doc(folder / "pdf.json", minutes(day=date(2021, 5, 5), title_prefix="PDF")))
+        paths.append(write_doc(folder / "web.txt", minutes(day=date(2021, 5, 5), title_prefix="Web")))
+        paths.append(write_doc(folder / "pdf.txt", minutes(day=date(2021, 5, 5), title_prefix="PDF")))
         archives = [Archive(tmp_path / f"machine{n}", url, parse=json_parse) for n in range(2)]
         reports = [None, None]
 

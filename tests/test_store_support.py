@@ -54,7 +54,7 @@ def archive(data_dir: Path, db_url: str | None) -> Iterator[Archive]:
 
 
 def json_parse(text: str, source: str = "", sha256: str = "") -> model.Document:
-    """A parser for tests: the input is `Document.to_dict()` JSON."""
+    """A parser for tests: the input is `Document.to_dict()` JSON (in files named .txt: folder walks skip .json)."""
     return model.document_from_dict(json.loads(text))
 
 

@@ -581,8 +581,15 @@ def _insert_meeting(session: Session, document_id: int, m: model.Meeting, kind: 
 
 def _free_uids(session: Session, committee: str, meeting_date: date, numbers: list[int]) -> list[str]:
     """One uid per item: the plain form when free, else "-2", "-3", ... (duplicates, slug clashes)."""
-    base = f"{committee}-{meeting_date.isoformat()}-"
-    taken = set(session.scalars(select(ItemRow.uid).where(ItemRow.uid.startswith(base, autoescape=True))))
+    # Every uid starting with this committee and date belongs to a meeting with the same slug and
+    # date, so the (indexed) meeting identity finds them all; a LIKE on uid would scan every item.
+    taken = set(
+        session.scalars(
+            select(ItemRow.uid)
+            .join(MeetingRow, ItemRow.meeting_id == MeetingRow.id)
+            .where(MeetingRow.committee_slug == committee, MeetingRow.date == meeting_date)
+        )
+    )
     out = []
     for number in numbers:
         uid = item_uid(committee, meeting_date, number)
