@@ -141,3 +141,40 @@ def test_text_decoding():
     assert load_text("Æble\r\npære\u00a0og\u00adså".encode("cp1252", "ignore"), "a.txt") == "Æble\npære også"
     assert load_text("\ufeffØkonomi\rudvalg".encode("utf-8"), "b.md") == "Økonomi\nudvalg"
     assert load_text("Årsag".encode("utf-16"), "c.txt") == "Årsag"
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_worker_dies_with_its_parent(tmp_path):
+    """A killed `referat` must not leave a worker spinning on a hostile PDF."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from referat.ingest.worker import Worker\n"
+        "w = Worker(0)\n"
+        "w.run(os.getpid, timeout=30)\n"
+        "print(w.pid, flush=True)\n"
+        "w.run(time.sleep, 300, timeout=600)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    worker_pid = int(parent.stdout.readline())
+    assert _alive(worker_pid)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker_pid)

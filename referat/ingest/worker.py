@@ -57,9 +57,25 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the process that started it dies (a killed `referat` must
+    not leave a worker spinning on a hostile PDF). Elsewhere the closed stdin ends the loop."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _child_main(memory_mb: int) -> None:
     """The child's loop: limit memory once, then answer jobs until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    _die_with_parent()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print() in library code must not corrupt the protocol
     inp = sys.stdin.buffer
@@ -121,6 +137,7 @@ class Worker:
             stderr=subprocess.DEVNULL,
             env=env,
             close_fds=True,
+            start_new_session=True,  # its own process group: killing it also kills its tesseracts
         )
         self._jobs = 0
 
@@ -188,8 +205,11 @@ class Worker:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        if kill and proc.poll() is None:
-            proc.kill()
+        if kill:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the worker and any OCR processes it started
+            except (ProcessLookupError, PermissionError):
+                pass
         for stream in (proc.stdin, proc.stdout):
             try:
                 if stream:
