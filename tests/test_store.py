@@ -157,6 +157,7 @@ def test_case_numbers_match_exactly_and_by_prefix_at_boundaries(archive: Archive
     assert numbers("15.00.10-ø00") == ["15.00.10-Ø00-1-20"]
     assert numbers("15") == sorted(cases[:4])
     assert numbers("15%") == []
+    assert len(archive.items_by_case("15", limit=2)) == 2
 
 
 # -- ingest promises ---------------------------------------------------------------------------

@@ -480,16 +480,16 @@ class Archive:
         found = self._items(ItemRow.uid == uid)
         return found[0] if found else None
 
-    def items_by_case(self, number: str, *, exact: bool = False) -> list[StoredItem]:
+    def items_by_case(self, number: str, *, exact: bool = False, limit: int | None = None) -> list[StoredItem]:
         """Items filed under a case number, oldest first; without `exact` also every case under a prefix."""
         if exact:
-            return self._items(ItemRow.case_key == store.case_key(number))
-        return self._items(store.case_prefix_filter(number))
+            return self._items(ItemRow.case_key == store.case_key(number), limit=limit)
+        return self._items(store.case_prefix_filter(number), limit=limit)
 
     def meeting_items(self, committee: str, meeting_date: date) -> list[StoredItem]:
         return self._items(MeetingRow.committee_slug == store.slug(committee), MeetingRow.date == meeting_date)
 
-    def _items(self, *where: Any) -> list[StoredItem]:
+    def _items(self, *where: Any, limit: int | None = None) -> list[StoredItem]:
         with Session(self.engine) as session:
             rows = session.execute(
                 select(ItemRow, MeetingRow.committee, MeetingRow.date, MeetingRow.kind, DocumentRow.source, DocumentRow.sha256)
@@ -497,6 +497,7 @@ class Archive:
                 .join(DocumentRow, MeetingRow.document_id == DocumentRow.id)
                 .where(*where)
                 .order_by(MeetingRow.date, MeetingRow.committee, ItemRow.position)
+                .limit(limit)
                 .options(*_ITEM_CHILDREN)
             ).all()
             return [
