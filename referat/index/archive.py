@@ -205,6 +205,8 @@ class Archive:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Store every document the arguments name; see the module docstring for the promises."""
+        if isinstance(paths_or_urls, (str, Path)):  # one path, not the characters of one
+            paths_or_urls = [paths_or_urls]
         expanded = pipeline.expand(paths_or_urls)
         report = IngestReport(failed=list(expanded.failed), skipped=list(expanded.skipped))
         if not expanded.inputs:
