@@ -321,6 +321,13 @@ def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, f
     The crawl is polite (robots.txt, one request at a time per host, a delay between requests)
     and incremental: pages and documents the server reports unchanged are not downloaded again.
     Output and exit codes are those of `referat ingest`.
+
+    \b
+    A minimal SOURCE.toml:
+      name = "Ballerup Kommune"
+      start_urls = ["https://ballerup.dk/dagsorden-og-referat"]
+      meeting_links = ['^https://ballerup\\.dk/dagsorden/[^/?#]+$']
+      document_links = ['(?i)\\.pdf$']
     """
     with open_archive(settings, wait) as archive, ProgressBar("Fetching") as progress:
         report = archive.fetch(source, jobs=jobs, ocr=ocr, progress=progress)
