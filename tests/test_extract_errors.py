@@ -40,6 +40,12 @@ def test_bad_inputs(fixtures_dir, name, problem):
     assert "\n" not in str(error)
 
 
+def test_owner_password_only_is_readable(fixtures_dir):
+    """Permissions-only encryption (no user password) is common on municipal PDFs: read it."""
+    text = load_text((fixtures_dir / "owner-locked.pdf").read_bytes(), "owner-locked.pdf")
+    assert text == "Offentligt referat fra Økonomiudvalget\n"
+
+
 def test_damaged_pdf_with_end_marker():
     data = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ngarbage\n%%EOF\n"
     with pytest.raises(ExtractionError, match=r"^junk.pdf: this PDF is damaged or truncated"):

@@ -34,6 +34,17 @@ def test_scan_with_ocr_reads_danish(fixtures_dir):
         assert word in words, (word, result.text)
 
 
+def test_pages_are_read_in_parallel_and_kept_in_order(fixtures_dir):
+    problem = tesseract_problem()
+    require("tesseract with Danish data", problem is None, problem or "")
+    result = extract((fixtures_dir / "scan-3-pages.pdf").read_bytes(), "scan-3-pages.pdf", ocr=True,
+                     limits=ExtractLimits(ocr_dpi=150, ocr_processes=3))
+    text = result.text
+    positions = [text.find(word) for word in ("Første", "Anden", "Tredje")]
+    assert -1 not in positions and positions == sorted(positions), text
+    assert "økonomi" in text
+
+
 def test_ocr_on_a_text_pdf_changes_nothing(fixtures_dir):
     """--ocr only touches pages without a text layer; a born-digital PDF reads the same."""
     data = (fixtures_dir / "002.pdf").read_bytes()
