@@ -131,6 +131,7 @@ def test_bullets_become_one_list_form(extracted):
     assert "- 20.44 Førtidspension." in lines
     assert not any(line.startswith("•") for line in lines)
     assert normalize_text("\uf0b7 a\n(cid:127) b\n\uf0a7 c\n\u00a0d\u00ade") == "• a\n• b\n• c\n de"
+    assert normalize_text("\ufb01skeri og \ufb02ag\r\n") == "fiskeri og flag\n"
 
 
 def test_dingbat_bullets_with_hanging_indent(fixtures_dir):

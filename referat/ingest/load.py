@@ -120,9 +120,14 @@ _SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\uffff]")
 
 
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+
+
 def normalize_text(text: str) -> str:
-    """Line endings, BOM, spaces, soft hyphens and bullet glyphs as plain characters: one form for parsers."""
+    """Line endings, BOM, spaces, soft hyphens, ligatures and bullet glyphs as plain characters: one
+    form for parsers (a search for "fiskeri" must find a PDF's "ﬁskeri")."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", text).translate(_LIGATURES)
     text = _SPACES.sub(" ", text)
     return _BULLETS.sub("•", text)

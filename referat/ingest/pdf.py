@@ -172,9 +172,9 @@ def _page_lines(tp, index: int) -> tuple[list[Line], int]:
     nonspace = 0
     start = 0
     # \r\n ends a line; U+FFFE is a hyphen PDFium joined across a line end: split there too.
-    for match in re.finditer(r"\r\n|\ufffe|\n|\r", text + "\r\n"):
+    for match in re.finditer(r"\r\n|[\ufffe\x02]|\n|\r", text + "\r\n"):
         end = match.start()
-        hyphen = match.group() == "\ufffe"
+        hyphen = match.group() in ("\ufffe", "\x02")
         segment = text[start:end]
         seg_start = start
         start = match.end()
@@ -228,6 +228,8 @@ def _page_lines(tp, index: int) -> tuple[list[Line], int]:
             stripped = _tabs_for_gaps(tp, text, first_t, stripped, size)
         if hyphen:
             stripped += "-"
+        elif stripped[-1] in "\u00ad\u2010\u2011":  # soft or Unicode hyphen at the line end: a plain one
+            stripped = stripped[:-1] + "-"
         lines.append(Line(stripped, index, x0, x1, y, round(size, 1), bold, text_x0, first_w))
     return lines, nonspace
 
