@@ -163,6 +163,12 @@ def test_columns_without_rules_become_tab_separated(fixtures_dir):
     assert text == f"Tabellen viser de vigtigste aktiviteter:\n\n{rows}\n\nBeløb er i 1.000 kr.\n"
 
 
+def test_table_with_borders_drawn_as_filled_rectangles(fixtures_dir):
+    text = extract((fixtures_dir / "word-table.pdf").read_bytes(), "word-table.pdf", limits=IN_PROCESS).text
+    rows = "\n".join("\t".join(row) for row in make_fixtures.WORD_TABLE)
+    assert text == f"Tabel 1. Udgifter\n\n{rows}\n\nEfter tabellen.\n"
+
+
 def test_numbered_items_stay_separate_lines(extracted):
     lines = extracted["001"].text.split("\n")
     assert "3. Borgmesterens møder med detailhandlen." in lines
