@@ -30,7 +30,6 @@ from referat.ingest.load import Extracted, ExtractLimits, normalize_text
 
 SCAN_MAX_CHARS = 50  # a page with fewer characters than this whose images cover it is a scan
 SCAN_MIN_COVER = 0.5
-RULE_MAX_WIDTH = 2.5  # a path thinner than this (points) is a ruling line, thicker is a shape
 
 _LIST_MARKER = re.compile(r"^(?:[•\-–·▪o]|\d{1,2}[.)]|[a-z][.)])\s")
 _PAGE_NUMBER = re.compile(
@@ -98,8 +97,10 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
             try:
                 lines, chars, found = _read_page(page, i)
                 heights.append(page.get_height())
-                if chars < SCAN_MAX_CHARS and _image_cover(page) >= SCAN_MIN_COVER:
-                    scans.append(i)
+                if chars < SCAN_MAX_CHARS:
+                    # with --ocr any drawn page without text is read (outlined text too)
+                    if _image_cover(page) >= SCAN_MIN_COVER or (ocr and not chars and pdfium_c.FPDFPage_CountObjects(page.raw)):
+                        scans.append(i)
                 if found:
                     tables[i] = found
             finally:
@@ -123,7 +124,7 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
         doc.close()
 
     if not any(pages) and not ocr_blocks:
-        raise ExtractionError(source, "the PDF contains no text")
+        raise ExtractionError(source, "the PDF contains no text (if it is a scan, pass --ocr)")
     _drop_furniture(pages, heights)
     blocks = tables
     for i, extra in ocr_blocks.items():
@@ -298,17 +299,30 @@ def _is_bold(tp, index: int) -> bool:
 
 
 def _image_cover(page: pdfium.PdfPage) -> float:
-    """Fraction of the page covered by images (top-level image objects)."""
+    """Fraction of the page covered by images; a form XObject holding an image counts with its
+    bounds (some scanners wrap the page image in one)."""
     raw = page.raw
     w, h = page.get_width(), page.get_height()
     area = 0.0
     l, b, r, t = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     for i in range(min(pdfium_c.FPDFPage_CountObjects(raw), 20000)):
         obj = pdfium_c.FPDFPage_GetObject(raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE or (kind == pdfium_c.FPDF_PAGEOBJ_FORM and _form_has_image(obj)):
             if pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t):
                 area += max(0.0, min(r.value, w) - max(l.value, 0)) * max(0.0, min(t.value, h) - max(b.value, 0))
-    return area / (w * h) if w * h > 0 else 0.0
+    return min(1.0, area / (w * h)) if w * h > 0 else 0.0
+
+
+def _form_has_image(form, depth: int = 0) -> bool:
+    for i in range(min(pdfium_c.FPDFFormObj_CountObjects(form), 2000)):
+        obj = pdfium_c.FPDFFormObj_GetObject(form, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4 and _form_has_image(obj, depth + 1):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------- page furniture
