@@ -115,7 +115,8 @@ def decode_html(data: bytes) -> str:
 
 
 # Private-use and look-alike bullet glyphs that PDF fonts (Symbol, Wingdings) put in text.
-_BULLETS = re.compile("[\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf06e\uf0a8\u25cf\u25aa\u25a0\u2023\u2043\u2219\u25e6]|\\(cid:127\\)")
+BULLET_GLYPHS = "\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf06e\uf0a8\u25cf\u25aa\u25a0\u2023\u2043\u2219\u25e6"
+_BULLETS = re.compile(f"[{BULLET_GLYPHS}]|\\(cid:127\\)")
 _SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\uffff]")
 

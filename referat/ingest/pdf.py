@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from referat.errors import ExtractionError
-from referat.ingest.load import Extracted, ExtractLimits, normalize_text
+from referat.ingest.load import BULLET_GLYPHS, Extracted, ExtractLimits, normalize_text
 
 SCAN_MAX_CHARS = 50  # a page with fewer characters than this whose images cover it is a scan
 SCAN_MIN_COVER = 0.5
@@ -37,7 +37,7 @@ _PAGE_NUMBER = re.compile(
 )
 # Bullet glyphs of Symbol/Wingdings/Dingbats fonts, one character each (length-preserving, so
 # text indices still match PDFium's); normalize_text maps the same and more in the output.
-_BULLET_GLYPHS = str.maketrans({c: "•" for c in "\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf06e\uf0a8\u25cf\u25aa\u25a0\u2219\u25e6"})
+_BULLET_GLYPHS = str.maketrans({c: "•" for c in BULLET_GLYPHS})
 _SUSPENDED = frozenset({"og", "eller", "samt", "til", "and", "or", "&", "henholdsvis", "som", "men"})
 
 
@@ -98,8 +98,9 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
                 lines, chars, found = _read_page(page, i)
                 heights.append(page.get_height())
                 if chars < SCAN_MAX_CHARS:
+                    drawn = pdfium_c.FPDFPage_CountObjects(page.raw) > 0
                     # with --ocr any drawn page without text is read (outlined text too)
-                    if _image_cover(page) >= SCAN_MIN_COVER or (ocr and not chars and pdfium_c.FPDFPage_CountObjects(page.raw)):
+                    if _image_cover(page) >= SCAN_MIN_COVER or (ocr and not chars and drawn):
                         scans.append(i)
                 if found:
                     tables[i] = found
@@ -119,7 +120,8 @@ def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractL
             elif len(scans) * 2 >= n or not any(pages):
                 raise ExtractionError(source, "no text layer; install tesseract-ocr-dan and pass --ocr")
             else:
-                warnings.append(f"pages {', '.join(str(i + 1) for i in scans)} are scanned and were skipped; pass --ocr")
+                numbers = ", ".join(str(i + 1) for i in scans)
+                warnings.append(f"pages {numbers} are scanned and were skipped; pass --ocr")
     finally:
         doc.close()
 
