@@ -124,8 +124,13 @@ class Archive:
         lock_timeout: float = 10.0,
         parse: pipeline.ParseFn | None = None,
         fetch_settings: Any = None,
+        search_engine: str | None = None,
+        notice: Callable[[str], None] | None = None,
     ):
         self.data_dir = Path(data_dir).expanduser()
+        self.notice = notice
+        self._search_engine = search_engine
+        self._search_indexes: dict[str, Any] = {}
         self.lock_timeout = lock_timeout
         self.parse = parse
         self.fetch_settings = fetch_settings
@@ -153,6 +158,8 @@ class Archive:
         return make_url(self.db_url).render_as_string(hide_password=True)
 
     def close(self) -> None:
+        for index in self._search_indexes.values():
+            index.close()
         self.engine.dispose()
 
     def __enter__(self) -> Archive:
@@ -301,11 +308,14 @@ class Archive:
                     seen.add(got.sha256)
                     yield got
 
-        with self.writing(), pipeline.Extractor(jobs, ocr, self.parse) as extractor:
-            for parsed in extractor.map(new_originals()):
-                assert parsed.original is not None
-                self._ingest_one(parsed, report)
-                tick(parsed.original.source)
+        with self.writing():
+            with pipeline.Extractor(jobs, ocr, self.parse) as extractor:
+                for parsed in extractor.map(new_originals()):
+                    assert parsed.original is not None
+                    self._ingest_one(parsed, report)
+                    tick(parsed.original.source)
+            # In the same command and under the same lock: the index follows the store.
+            self.search_index().sync()
 
     def _fetcher(self) -> Any:
         try:
@@ -446,6 +456,7 @@ class Archive:
                     done += 1
                     if progress is not None:
                         progress(done, total, original.source)
+            self.search_index().rebuild()
         return report
 
     def _store_again(self, doc_id: int, original: Original, parsed: Parsed) -> tuple[int, int]:
@@ -460,6 +471,42 @@ class Archive:
             row.content_type = parsed.content_type or row.content_type
             written = store.write_document(session, doc, existing=row, parser_version=pipeline.parser_version())
             return written.meetings, written.items
+
+    # -- search -------------------------------------------------------------------------------
+
+    @property
+    def search_engine_name(self) -> str:
+        from referat.index.search.manager import default_engine_name
+
+        return self._search_engine or default_engine_name(self.db_url)
+
+    def search_index(self, engine: str | None = None) -> Any:
+        """The full-text index with the chosen engine (a `referat.index.search.manager.SearchIndex`)."""
+        from referat.index.search.manager import SearchIndex
+
+        name = engine or self.search_engine_name
+        if name not in self._search_indexes:
+            if name == "postgres" and not self.db_url.startswith("postgresql"):
+                raise StoreError("the postgres search engine needs a PostgreSQL store; pass --db postgresql+psycopg://…")
+            self._search_indexes[name] = SearchIndex(self.data_dir, self.engine, name, notice=self.notice)
+        return self._search_indexes[name]
+
+    def reindex(self, engine: str | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the search index from the store into a new generation and swap it in."""
+        with self.writing():
+            return self.search_index(engine).rebuild(progress)
+
+    def search(self, query: str, *, sort: str = "relevance", limit: int = 10, offset: int = 0, **filters: Any) -> dict[str, Any]:
+        """The contract's search result. `filters`: committee, date_from, date_to, outcome, case, kind."""
+        from referat.index.search.service import SearchRequest, parse_filters, search
+
+        index = self.search_index()
+        try:
+            engine = index.engine()
+        except ArchiveBusy:
+            raise
+        request = SearchRequest(query, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
+        return search(engine, self.engine, request)
 
     # -- reading ------------------------------------------------------------------------------
 

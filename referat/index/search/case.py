@@ -1,0 +1,10 @@
+"""Case numbers in the index: a number is stored with all its KLE prefixes, so a pasted prefix
+("15.00.00-P05") is one term look-up, the same on every engine."""
+
+from __future__ import annotations
+
+from referat.index.analysis import case_terms
+
+
+def case_field_terms(case_number: str | None) -> list[str]:
+    return case_terms(case_number) if case_number else []

@@ -1,0 +1,74 @@
+"""The interface every full-text engine implements, and the filters they all understand.
+
+An engine stores the analyzer's terms of each `SearchRecord`, executes a `QueryPlan` with
+`Filters`, and counts facets over the whole result set. Everything else — parsing the query,
+typo tolerance, loading hit fields from the store, snippets — is shared (`service.py`), which is
+what makes one conformance suite hold for all engines.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+
+from referat.index.search.query import QueryPlan
+from referat.index.search.records import SearchRecord
+
+BOOSTS = {"title": 3.0, "decision": 2.0, "body": 1.0}  # a title match outweighs one in the body
+NO_OUTCOME = "none"  # facet and filter value of items without a recorded decision
+
+
+@dataclass
+class Filters:
+    committee: str | None = None  # canonical committee name
+    date_from: date | None = None
+    date_to: date | None = None
+    outcome: str | None = None  # an Outcome value, or "none"
+    case_prefix: str | None = None  # a case number or KLE prefix
+    kinds: tuple[str, ...] = ("item",)
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[tuple[str, float]]  # (uid, score), best first
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Engine(ABC):
+    name: str = ""
+
+    @abstractmethod
+    def add(self, records: list[SearchRecord]) -> None:
+        """Add records (replacing any with the same uid). Visible after `commit`."""
+
+    @abstractmethod
+    def delete_documents(self, shas: list[str]) -> None:
+        """Remove every record that came from these documents. Visible after `commit`."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def search(self, plan: QueryPlan, filters: Filters, *, sort: str = "relevance", limit: int = 10, offset: int = 0) -> EngineResult: ...
+
+    @abstractmethod
+    def vocabulary(self, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
+        """Index terms starting with `prefix` and their document frequencies (typo tolerance)."""
+
+    @abstractmethod
+    def indexed_documents(self) -> set[str]:
+        """The sha256 of every document the index holds records of (to catch up with the store)."""
+
+    def close(self) -> None:
+        pass
+
+
+def record_terms(record: SearchRecord, analyzer) -> dict[str, str]:
+    """The text fields of a record as space-separated analyzer terms, as every engine indexes them."""
+    return {
+        "title": " ".join(analyzer.terms(record.title)),
+        "decision": " ".join(analyzer.terms(record.decision)),
+        "body": " ".join(analyzer.terms(record.body)),
+    }

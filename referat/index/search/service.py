@@ -1,0 +1,181 @@
+"""Searching, the same for every engine: parse the query, run it, tolerate typos, and turn the
+engine's uids into the contract's hits (fields from the store, a highlighted snippet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from referat.index.analysis import Analyzer, default_analyzer, fold
+from referat.index.search.engine import NO_OUTCOME, Engine, EngineResult, Filters
+from referat.index.search.query import Clause, QueryPlan, parse_query
+from referat.index.search.records import SearchRecord, load_records
+from referat.index.search.snippets import make_snippet
+
+FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
+
+
+@dataclass
+class SearchRequest:
+    query: str
+    filters: Filters
+    sort: str = "relevance"
+    limit: int = 10
+    offset: int = 0
+
+
+def search(engine: Engine, db, request: SearchRequest, analyzer: Analyzer | None = None) -> dict[str, Any]:
+    """The contract's search JSON for one request."""
+    analyzer = analyzer or default_analyzer()
+    plan = parse_query(request.query, analyzer)
+    result = engine.search(plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
+    did_you_mean = None
+    if result.total < FEW_HITS and plan.positive:
+        fuzzy_plan, corrections = expand_typos(plan, engine)
+        if fuzzy_plan is not None:
+            fuzzy = engine.search(fuzzy_plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
+            if fuzzy.total > result.total:
+                result, plan = fuzzy, fuzzy_plan
+                did_you_mean = _suggestion(request.query, corrections, engine, db, analyzer)
+    with Session(db) as session:
+        records = load_records(session, [uid for uid, _ in result.hits])
+    terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
+    hits = [
+        hit_dict(records[uid], score, make_snippet([records[uid].body, records[uid].decision, records[uid].title], terms, prefixes, analyzer))
+        for uid, score in result.hits
+        if uid in records
+    ]
+    return {
+        "query": request.query,
+        "total": result.total,
+        "did_you_mean": did_you_mean,
+        "facets": result.facets,
+        "hits": hits,
+    }
+
+
+def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, db, analyzer: Analyzer) -> str | None:
+    suggestion = query
+    for typed, term in corrections:
+        if word := surface_form(term, engine, db, analyzer):
+            suggestion = suggestion.replace(typed, word, 1)
+    return suggestion if suggestion != query else None
+
+
+def hit_dict(record: SearchRecord, score: float, snippet: str) -> dict[str, Any]:
+    return {
+        "id": record.uid,
+        "kind": record.kind,
+        "meeting_date": record.date.isoformat() if record.date else None,
+        "committee": record.committee or None,
+        "item_number": record.extra.get("item_number"),
+        "title": record.title,
+        "case_number": record.case_number or None,
+        "outcome": record.outcome or None,
+        "decision": record.decision or None,
+        "score": round(score, 4),
+        "snippet": snippet,
+        "source": record.extra.get("source"),
+    }
+
+
+# --- typo tolerance ---------------------------------------------------------------------------
+
+
+def max_edits(term: str) -> int:
+    """Edit distance 1 from 5 letters, 2 from 9; shorter words must be spelled right."""
+    return 0 if len(term) < 5 else (1 if len(term) < 9 else 2)
+
+
+def expand_typos(plan: QueryPlan, engine: Engine) -> tuple[QueryPlan | None, list[tuple[str, str]]]:
+    """The plan with each single-word clause widened to the index terms within its edit distance,
+    and for each widened word (as typed) the most frequent of those terms."""
+    clauses: list[Clause] = []
+    corrections: list[tuple[str, str]] = []
+    for clause in plan.clauses:
+        if clause.negated or clause.kind != "terms" or len(clause.terms) != 1 or max_edits(clause.terms[0]) == 0:
+            clauses.append(clause)
+            continue
+        near = similar_terms(clause.terms[0], engine)
+        if not near:
+            clauses.append(clause)
+            continue
+        alternatives = [Clause("terms", [t], clause.field, surface=t) for t, _ in near]
+        clauses.append(replace(clause, alternatives=clause.alternatives + alternatives))
+        corrections.append((clause.surface, near[0][0]))
+    if not corrections:
+        return None, []
+    return QueryPlan(plan.text, clauses), corrections
+
+
+def similar_terms(term: str, engine: Engine) -> list[tuple[str, int]]:
+    """Index terms within the edit distance of `term`, most frequent first (the term itself excluded)."""
+    k = max_edits(term)
+    out = []
+    for candidate, df in engine.vocabulary(term[:2], limit=20000):
+        if candidate != term and abs(len(candidate) - len(term)) <= k and bounded_levenshtein(term, candidate, k) <= k:
+            out.append((candidate, df))
+    out.sort(key=lambda kv: (-kv[1], kv[0]))
+    return out[:5]
+
+
+def surface_form(term: str, engine: Engine, db, analyzer: Analyzer) -> str | None:
+    """A word as the archive writes it for an index term (terms are lemmas or stems): taken from
+    the text of a record that holds the term."""
+    plan = QueryPlan(term, [Clause("terms", [term])])
+    found = engine.search(plan, Filters(kinds=("item", "budget_point", "document")), limit=1)
+    if not found.hits:
+        return None
+    with Session(db) as session:
+        record = load_records(session, [found.hits[0][0]]).get(found.hits[0][0])
+    if record is None:
+        return None
+    for text in (record.title, record.decision, record.body):
+        for token in analyzer.tokens(text):
+            if token.term == term:
+                return token.surface.lower()
+    return None
+
+
+def bounded_levenshtein(a: str, b: str, k: int) -> int:
+    """Edit distance of a and b, or k+1 as soon as it must exceed k (transpositions count one)."""
+    if abs(len(a) - len(b)) > k:
+        return k + 1
+    previous2: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        row_min = i
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+            row_min = min(row_min, value)
+        if row_min > k:
+            return k + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def parse_filters(
+    *, committee: str | None = None, date_from=None, date_to=None, outcome: str | None = None,
+    case: str | None = None, kind: str | None = None,
+) -> Filters:  # fmt: skip
+    from referat.parsers.committees import canonical_committee
+
+    kinds = ("item",) if not kind else (("item", "budget_point", "document") if kind == "all" else tuple(kind.split(",")))
+    return Filters(
+        committee=canonical_committee(committee) if committee else None,
+        date_from=date_from,
+        date_to=date_to,
+        outcome=outcome,
+        case_prefix=case,
+        kinds=kinds,
+    )
+
+
+__all__ = ["search", "SearchRequest", "parse_filters", "EngineResult", "NO_OUTCOME"]
