@@ -56,10 +56,25 @@ def test_small_page_rules():
     <article><h2>Punkt 3: Sag &amp; mere</h2><p>Første&nbsp;linje<br>anden   linje</p>
     <ol start="2"><li>to</li><li>tre<ul><li>under</li></ul></li></ol>
     <table><tr><th>Navn</th><th>Parti</th></tr><tr><td>Per<br>Mortensen</td><td>A</td></tr></table>
-    <p style="display:none">skjult</p><div hidden>også skjult</div><noscript>ingen js</noscript>
-    </article><footer>Kontakt os</footer></body></html>"""
+    <noscript>ingen js</noscript><button>Print</button>
+    </article><p style="display:none">skjult</p><div hidden>også skjult</div>
+    <footer>Kontakt os</footer></body></html>"""
     assert html_to_text(markup) == (
         "## Punkt 3: Sag & mere\n\nFørste linje\nanden linje\n\n2. to\n3. tre\n- under\n\nNavn\tParti\nPer Mortensen\tA\n"
+    )
+
+
+def test_collapsed_accordion_items_are_content():
+    """Meeting pages fold each item into an accordion; the closed panels are hidden, not absent."""
+    markup = """<html><body><div class="share-buttons">Del på Facebook</div><main>
+    <div class="accordion udvalg-social-sundhed">
+      <button aria-expanded="false" aria-controls="p1">Punkt 1: Meddelelser</button>
+      <div id="p1" hidden><h3>Beslutning</h3><p>Taget til efterretning</p></div>
+      <button class="accordion-toggle"><h2>Punkt 2: Budget</h2></button>
+      <div style="display: none" aria-hidden="true"><p>Godkendt</p></div>
+    </div><nav class="pagination">1 2 3</nav></main></body></html>"""
+    assert html_to_text(markup) == (
+        "Punkt 1: Meddelelser\n\n### Beslutning\n\nTaget til efterretning\n\n## Punkt 2: Budget\n\nGodkendt\n"
     )
 
 

@@ -18,21 +18,25 @@ from referat.ingest.load import normalize_text
 
 # Never content: code, styling, interactive widgets and embedded objects.
 _SKIP_ALWAYS = frozenset(
-    "script style noscript template head title meta link form button select option input textarea "
+    "script style noscript template head title meta link form select option input textarea "
     "iframe svg canvas object embed audio video map dialog nav menu".split()
 )
 # Page furniture when it belongs to the page rather than to the main content.
 _SKIP_OUTSIDE_MAIN = frozenset({"header", "footer", "aside"})
 _BLOCKS = frozenset(
     "p div section article main body html blockquote address figure figcaption dl dt dd center "
-    "details summary fieldset legend hgroup".split()
+    "details summary fieldset legend hgroup button".split()
 )
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# id/class words of page furniture. Matched per token part ("main-nav" → "main", "nav"), so that a
+# committee class like "udvalg-social-sundhed" or an item "share-capital" is not taken for it.
 _FURNITURE = re.compile(
-    r"cookie|consent|gdpr|banner|breadcrumb|skip-?link|skip-?to|share|social|navbar|site-?header|site-?footer"
-    r"|(?:^|[\s_-])(?:nav|menu|navigation|sidebar)(?:$|[\s_-])|print-?only|visually-?hidden|sr-only",
+    r"cookie|consent|gdpr|banner|breadcrumb|skip-?link|skip-?to|navbar|site-?header|site-?footer"
+    r"|share-?(?:buttons|links|bar|tools)|social-?(?:share|links|media|icons)|print-?only|visually-?hidden"
+    r"|sr-only|screen-?reader",
     re.IGNORECASE,
 )
+_FURNITURE_PARTS = frozenset({"nav", "menu", "navigation", "sidebar", "toolbar", "pagination"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HEADING_MARK = "\x01"  # marks the "#" the walk itself adds, until the escaping in _finish
 _WS = re.compile(r"\s+")  # \s includes NBSP, which &nbsp; becomes
@@ -76,19 +80,35 @@ def _skipped(node: LexborNode, inside_main: bool) -> bool:
     if tag in _SKIP_ALWAYS or (tag in _SKIP_OUTSIDE_MAIN and not inside_main):
         return True
     attrs = node.attributes
+    if tag == "button" and not _is_disclosure(node, attrs):
+        return True  # "Print", "Del", "Læs mere": controls, not content
     if not attrs:
         return False
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
-        return True
     role = (attrs.get("role") or "").lower()
     if role in ("navigation", "banner", "contentinfo", "dialog", "alertdialog", "search"):
         return True
-    style = attrs.get("style") or ""
-    if style and _HIDDEN_STYLE.search(style[:500]):
+    # Hidden elements outside the main content are widgets; inside it they are usually collapsed
+    # accordion panels holding an agenda item, which must not be lost.
+    if not inside_main and (
+        "hidden" in attrs
+        or (attrs.get("aria-hidden") or "").lower() == "true"
+        or _HIDDEN_STYLE.search((attrs.get("style") or "")[:500])
+    ):
         return True
     # Huge attributes from hostile markup: only the start can name a cookie banner.
-    names = " ".join(((attrs.get("id") or "")[:200], (attrs.get("class") or "")[:300]))
-    return bool(names.strip()) and bool(_FURNITURE.search(names))
+    names = " ".join(((attrs.get("id") or "")[:200], (attrs.get("class") or "")[:300])).lower()
+    if not names.strip():
+        return False
+    if _FURNITURE.search(names):
+        return True
+    return any(part in _FURNITURE_PARTS for token in names.split() for part in re.split(r"[-_]", token))
+
+
+def _is_disclosure(node: LexborNode, attrs: dict) -> bool:
+    """An accordion toggle: its text is the heading of the panel it opens."""
+    return bool(attrs) and ("aria-expanded" in attrs or "aria-controls" in attrs) or (
+        node.css_first("h1, h2, h3, h4, h5, h6") is not None
+    )
 
 
 class _Writer:
