@@ -169,6 +169,11 @@ def test_table_with_borders_drawn_as_filled_rectangles(fixtures_dir):
     assert text == f"Tabel 1. Udgifter\n\n{rows}\n\nEfter tabellen.\n"
 
 
+def test_a_bold_paragraph_is_text_not_a_heading(fixtures_dir):
+    text = extract((fixtures_dir / "bold-paragraph.pdf").read_bytes(), "bold.pdf", limits=IN_PROCESS).text
+    assert text == f"# Beslutning\n\n{make_fixtures.BOLD_PARAGRAPH}\n\nMødet sluttede kl. 15.\n"
+
+
 def test_numbered_items_stay_separate_lines(extracted):
     lines = extracted["001"].text.split("\n")
     assert "3. Borgmesterens møder med detailhandlen." in lines

@@ -581,19 +581,29 @@ def _right_margin(ends: list[float]) -> float:
     return ends[0] if ends else 0.0
 
 
-def _mark_headings(blocks: list[list[str]], styles: list[tuple[float, bool] | None]) -> None:
+def _mark_headings(blocks: list[list[str]], styles: list[tuple[float, bool] | None], body: float) -> None:
     """Prefix heading blocks with Markdown levels ("## Punkt 1: …"), largest font first.
 
     The parsers read Markdown-ish headings (the samples carry them); the level is what a reader
     sees in the PDF: the biggest heading size is "#", the next "##", bold body-size text last.
+    A bold paragraph at body size (more than a line or two) stays text.
     """
-    sizes = sorted({style for style in styles if style is not None}, key=lambda s: (-s[0], not s[1]))
+    def is_heading(block: list[str], style: tuple[float, bool] | None) -> bool:
+        if style is None or len(block) != 1:
+            return False
+        text = block[0].strip()
+        if style[0] >= body + 1.0:
+            return len(text) <= 200
+        return len(text) <= 120 and len(text.split()) <= 16 and not text.endswith((",", ";"))
+
+    marked = [is_heading(block, style) for block, style in zip(blocks, styles)]
+    sizes = sorted({style for style, m in zip(styles, marked) if m}, key=lambda s: (-s[0], not s[1]))
     level = {style: min(6, rank + 1) for rank, style in enumerate(sizes)}
-    for block, style in zip(blocks, styles):
+    for block, style, heading in zip(blocks, styles, marked):
         for k, line in enumerate(block):
             if line.startswith("#"):
                 block[k] = "\\" + line  # a literal "#" in the text ("# comment") is not a heading
-        if style is not None and len(block) == 1:
+        if heading:
             block[0] = "#" * level[style] + " " + block[0].removeprefix("\\")
 
 
@@ -697,7 +707,7 @@ def _assemble(pages: list[list[Line]], tables: dict[int, list[tuple[float, float
             start(ln)
         prev = ln
     flush()
-    _mark_headings(blocks, styles)
+    _mark_headings(blocks, styles, body)
     text = "\n\n".join("\n".join(block) for block in blocks)
     text = normalize_text(text)
     text = re.sub(r"(?m)^•\s*", "- ", text)  # one list form for PDF, HTML and text: "- item"
