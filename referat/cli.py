@@ -11,8 +11,10 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -139,7 +141,13 @@ def parse(file: Path, fmt: str) -> None:
 def open_archive(settings: Settings, wait: float = 10.0) -> Any:
     from referat.index.archive import Archive
 
-    return Archive(settings.data, settings.db, lock_timeout=wait)
+    return Archive(
+        settings.data,
+        settings.db,
+        lock_timeout=wait,
+        search_engine=settings.engine,
+        notice=lambda message: click.echo(message, err=True),
+    )
 
 
 jobs_option = click.option(
@@ -332,6 +340,97 @@ def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, f
     with open_archive(settings, wait) as archive, ProgressBar("Fetching") as progress:
         report = archive.fetch(source, jobs=jobs, ocr=ocr, progress=progress)
     report_ingest(report, fmt, "URLs")
+
+
+OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
+
+
+def _marks_to_terminal(snippet: str) -> str:
+    """A snippet's <mark> as bold on a terminal; entities back to characters (it is not HTML here)."""
+    import html
+
+    parts = re.split(r"</?mark>", snippet)
+    return "".join(click.style(html.unescape(p), bold=True) if i % 2 else html.unescape(p) for i, p in enumerate(parts))
+
+
+def render_hit(hit: dict) -> str:
+    from referat.parsers.dates import danish_date
+    from referat.render import outcome_label
+
+    when = danish_date(date.fromisoformat(hit["meeting_date"])) if hit.get("meeting_date") else ""
+    where = ", ".join(p for p in (hit.get("committee"), when, f"punkt {hit['item_number']}" if hit.get("item_number") else "") if p)
+    head = click.style(hit["title"], bold=True)
+    meta = " · ".join(p for p in (where, hit.get("case_number") or "", outcome_label(hit.get("outcome")) if hit["kind"] == "item" else hit["kind"]) if p)
+    return f"{head}\n  {meta}\n  {_marks_to_terminal(hit['snippet'])}\n  id: {hit['id']}"
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--committee", help="Only this committee (any spelling: folded to its canonical name).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or after this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or before this date (YYYY-MM-DD).")
+@click.option("--outcome", type=click.Choice(OUTCOMES), help="Only items with this decision outcome ('none': no decision).")
+@click.option("--case", "case", metavar="PREFIX", help="Only items under this case number or KLE prefix (e.g. 15.00.00-P05).")
+@click.option("--kind", type=click.Choice(["item", "budget_point", "document", "all"]), default="item", show_default=True, help="What to search.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def search(settings: Settings, query: tuple[str, ...], committee, date_from, date_to, outcome, case, kind, sort, limit, offset, fmt) -> None:
+    """Search the archive in Danish: inflections, aa/å, hyphens and typos are understood.
+
+    \b
+    Query language:
+      flere indvandrere i job        all words must match
+      "ikke-vestlig baggrund"        an exact phrase
+      fleksjob -autisme              leave out items with a word
+      FGU OR frivillighedspolitik    either word
+      budget*                        a prefix
+      title:autisme decision:udsat   one field only
+      15.00.00-P05-4-20              a case number (or a KLE prefix such as 15.00.00-P05)
+    """
+    text = " ".join(query)
+    if not text.strip() and not any((committee, date_from, date_to, outcome, case)):
+        raise click.UsageError("give a query or at least one filter (--committee, --from, --to, --outcome, --case)")
+    from referat.index.search.fast import search_embedded
+    from referat.index.search.service import SearchRequest, parse_filters
+
+    filters = dict(
+        committee=committee, date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, outcome=outcome, case=case, kind=kind,
+    )  # fmt: skip
+    request = SearchRequest(text, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
+    result = search_embedded(settings.data, settings.db, settings.engine, request)
+    if result is None:  # no usable index yet, or a PostgreSQL store: go through the archive
+        with open_archive(settings) as archive:
+            result = archive.search(text, sort=sort, limit=limit, offset=offset, **filters)
+    if fmt == "json":
+        print_json(result)
+        return
+    shown = f"{offset + 1}-{offset + len(result['hits'])} of " if result["hits"] else ""
+    click.echo(f"{shown}{result['total']} hits for {text!r}" + (f" (did you mean {result['did_you_mean']!r}?)" if result["did_you_mean"] else ""))
+    for hit in result["hits"]:
+        click.echo("\n" + render_hit(hit))
+
+
+@cli.command()
+@wait_option
+@click.pass_obj
+@reports_errors
+def reindex(settings: Settings, wait: float) -> None:
+    """Rebuild the search index from the store (the store is the truth; the index is derived).
+
+    The new index is built beside the old one and swapped in at the end, so searches keep
+    working meanwhile. Choose the engine with the global --engine option.
+    """
+    import time as _time
+
+    with open_archive(settings, wait) as archive:
+        start = _time.perf_counter()
+        count = archive.reindex()
+        click.echo(f"Indexed {count} records with {archive.search_engine_name} in {_time.perf_counter() - start:.1f} s.")
 
 
 def main() -> None:

@@ -501,12 +501,8 @@ class Archive:
         from referat.index.search.service import SearchRequest, parse_filters, search
 
         index = self.search_index()
-        try:
-            engine = index.engine()
-        except ArchiveBusy:
-            raise
         request = SearchRequest(query, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
-        return search(engine, self.engine, request)
+        return search(index.engine(), index.lookup, request)
 
     # -- reading ------------------------------------------------------------------------------
 

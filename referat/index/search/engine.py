@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from referat.index.search.query import QueryPlan
-from referat.index.search.records import SearchRecord
+from referat.index.search.record import SearchRecord
 
 BOOSTS = {"title": 3.0, "decision": 2.0, "body": 1.0}  # a title match outweighs one in the body
 NO_OUTCOME = "none"  # facet and filter value of items without a recorded decision

@@ -17,12 +17,9 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from referat.index import store as S
 from referat.index.search.engine import Engine
-from referat.index.search.records import all_records, records_for_documents
+from referat.index.search.hitstore import HitStore
+from referat.index.search.record import SearchRecord
 
 ANALYZER_VERSION = "1"  # bump when the analyzer's terms change: every index must be rebuilt
 ENGINES = ("tantivy", "whoosh", "postgres")
@@ -45,6 +42,7 @@ class SearchIndex:
         self.notice = notice or (lambda message: None)
         self.base = data_dir / "index" / engine_name
         self._engine: Engine | None = None
+        self._hits: HitStore | None = None  # embedded engines: the records behind the hits
 
     # --- opening --------------------------------------------------------------------------
 
@@ -66,40 +64,69 @@ class SearchIndex:
 
         return open_engine(self.engine_name, path=path, db=self.db, create=create)
 
-    def engine(self) -> Engine:
-        """The live engine, rebuilt first if it is missing, corrupt or of an older format."""
+    def open_existing(self) -> Engine | None:
+        """The live embedded engine if it exists and is of this format, else None (never rebuilds).
+        What a read-only search tries first."""
+        if self._engine is not None:
+            return self._engine
+        path = self._current()
+        if path is None:
+            return None
+        try:
+            marker = json.loads((path / "referat-index.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if marker != self._marker() or not (path / "records.sqlite").exists():
+            return None
+        try:
+            self._engine = self._open_engine(path)
+            self._hits = HitStore(path)
+        except Exception:  # noqa: BLE001 - any failure to open means: not usable as it is
+            self._engine = self._hits = None
+            return None
+        return self._engine
+
+    def engine(self, *, reader: bool = True) -> Engine:
+        """The live engine, rebuilt first if it is missing, corrupt or of an older format.
+
+        A reader that finds no index over a non-empty store gets a notice; an ingest building
+        the first index of a new archive does not need one."""
         if self._engine is not None:
             return self._engine
         if self.engine_name == "postgres":
             self._engine = self._open_engine(None)
             if self._engine.needs_rebuild(self._marker()):
-                self.notice("The PostgreSQL search index is missing or of an older format; rebuilding it from the store.")
+                if reader or self._store_has_documents():
+                    self.notice("The PostgreSQL search index is missing or of an older format; rebuilding it from the store.")
                 self.rebuild()
             return self._engine
+        if self.open_existing() is not None:
+            return self._engine
         path = self._current()
-        problem = None
-        if path is None:
-            problem = "missing"
-        else:
-            try:
-                marker = json.loads((path / "referat-index.json").read_text())
-            except (OSError, ValueError):
-                marker = None
-            if marker != self._marker():
-                problem = "of an older format"
-            else:
-                try:
-                    self._engine = self._open_engine(path)
-                    return self._engine
-                except Exception:  # noqa: BLE001 - any failure to open means: rebuild it
-                    problem = "corrupt"
-        if problem != "missing" or self._store_has_documents():
+        problem = "missing" if path is None else "corrupt or of an older format"
+        if (reader or path is not None) and self._store_has_documents():
             self.notice(f"The {self.engine_name} search index is {problem}; rebuilding it from the store.")
         self.rebuild()
         assert self._engine is not None
         return self._engine
 
+    def lookup(self, uids: list[str]) -> dict[str, SearchRecord]:
+        """The records of these hits."""
+        if self._hits is not None:
+            return self._hits.get(uids)
+        from sqlalchemy.orm import Session
+
+        from referat.index.search.records import load_records
+
+        with Session(self.db) as session:
+            return load_records(session, uids)
+
     def _store_has_documents(self) -> bool:
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from referat.index import store as S
+
         with Session(self.db) as session:
             return session.scalar(select(S.DocumentRow.id).limit(1)) is not None
 
@@ -121,60 +148,99 @@ class SearchIndex:
         path = self.base / f"gen-{number}"
         shutil.rmtree(path, ignore_errors=True)
         engine = self._open_engine(path, create=True)
-        count = self._fill(engine, progress)
+        hits = HitStore(path)
+        count = self._fill(engine, progress, hits)
         engine.commit()
+        hits.commit()
         (path / "referat-index.json").write_text(json.dumps(self._marker()))
         tmp = self.base / "CURRENT.tmp"
         tmp.write_text(path.name)
         os.replace(tmp, self.base / "CURRENT")
         if self._engine is not None:
             self._engine.close()
-        self._engine = engine
+        if self._hits is not None:
+            self._hits.close()
+        self._engine, self._hits = engine, hits
         if old is not None and old != path:
             shutil.rmtree(old, ignore_errors=True)
         return count
 
-    def _fill(self, engine: Engine, progress: Callable[[int], None] | None) -> int:
+    def _fill(self, engine: Engine, progress: Callable[[int], None] | None, hits: HitStore | None = None) -> int:
+        from sqlalchemy.orm import Session
+
+        from referat.index.search.records import all_records
+
         count = 0
         with Session(self.db) as session:
             for batch in all_records(session):
                 engine.add(batch)
+                if hits is not None:
+                    hits.put(batch)
                 count += len(batch)
                 if progress is not None:
                     progress(count)
         return count
 
+    def _add(self, engine: Engine, session, document_ids: list[int]) -> None:
+        from referat.index.search.records import records_for_documents
+
+        for start in range(0, len(document_ids), 200):
+            batch = records_for_documents(session, document_ids[start : start + 200])
+            engine.add(batch)
+            if self._hits is not None:
+                self._hits.put(batch)
+            session.expunge_all()
+
+    def _delete(self, engine: Engine, shas: list[str]) -> None:
+        engine.delete_documents(shas)
+        if self._hits is not None:
+            self._hits.delete_documents(shas)
+
+    def _commit(self, engine: Engine) -> None:
+        engine.commit()
+        if self._hits is not None:
+            self._hits.commit()
+
     def sync(self) -> tuple[int, int]:
         """Add what the store has and the index lacks; drop what the store no longer has.
         Returns (documents added, documents removed)."""
-        engine = self.engine()
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from referat.index import store as S
+
+        engine = self.engine(reader=False)
         with Session(self.db) as session:
             stored = dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
             indexed = engine.indexed_documents()
             gone = sorted(indexed - stored.keys())
             new = [stored[sha] for sha in stored.keys() - indexed]
             if gone:
-                engine.delete_documents(gone)
-            for start in range(0, len(new), 200):
-                engine.add(records_for_documents(session, new[start : start + 200]))
-                session.expunge_all()
+                self._delete(engine, gone)
+            self._add(engine, session, new)
         if gone or new:
-            engine.commit()
+            self._commit(engine)
         return len(new), len(gone)
 
     def refresh_documents(self, shas: list[str]) -> None:
         """Re-index documents whose records changed in place (a re-parse keeps the sha256)."""
-        engine = self.engine()
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from referat.index import store as S
+
+        engine = self.engine(reader=False)
         with Session(self.db) as session:
-            ids = session.scalars(select(S.DocumentRow.id).where(S.DocumentRow.sha256.in_(shas))).all()
-            engine.delete_documents(shas)
-            engine.commit()
-            for start in range(0, len(ids), 200):
-                engine.add(records_for_documents(session, list(ids[start : start + 200])))
-                session.expunge_all()
-        engine.commit()
+            ids = list(session.scalars(select(S.DocumentRow.id).where(S.DocumentRow.sha256.in_(shas))).all())
+            self._delete(engine, shas)
+            self._commit(engine)
+            self._add(engine, session, ids)
+        self._commit(engine)
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+        if self._hits is not None:
+            self._hits.close()
+            self._hits = None

@@ -3,7 +3,6 @@ built from the store (the index is derived and can always be rebuilt from it).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
@@ -11,37 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from referat.index import store as S
-
-ITEM, BUDGET_POINT, DOCUMENT = "item", "budget_point", "document"
-KINDS = (ITEM, BUDGET_POINT, DOCUMENT)
-
-
-@dataclass(slots=True)
-class SearchRecord:
-    uid: str
-    kind: str
-    title: str
-    decision: str = ""
-    body: str = ""
-    committee: str = ""
-    date: date | None = None
-    outcome: str = ""  # "" when no decision was recorded (facets and filters use "none")
-    case_number: str = ""
-    document: str = ""  # sha256 of the document it comes from, so a replaced document's records go
-    extra: dict = field(default_factory=dict)  # fields hits show that the index does not need
-
-    @property
-    def year(self) -> int | None:
-        return self.date.year if self.date else None
-
-
-def point_uid(year: int, point: str) -> str:
-    return f"budget-{year}-{point}"
-
-
-def section_uid(sha256: str, position: int) -> str:
-    return f"doc-{sha256[:12]}-{position}"
-
+from referat.index.search.record import BUDGET_POINT, DOCUMENT, ITEM, KINDS, SearchRecord, point_uid, section_uid  # noqa: F401
 
 def item_record(row: S.ItemRow) -> SearchRecord:
     meeting = row.meeting

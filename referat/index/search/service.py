@@ -4,14 +4,12 @@ engine's uids into the contract's hits (fields from the store, a highlighted sni
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import Any, Callable
 
 from referat.index.analysis import Analyzer, default_analyzer, fold
 from referat.index.search.engine import NO_OUTCOME, Engine, EngineResult, Filters
 from referat.index.search.query import Clause, QueryPlan, parse_query
-from referat.index.search.records import SearchRecord, load_records
+from referat.index.search.record import SearchRecord
 from referat.index.search.snippets import make_snippet
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
@@ -26,8 +24,11 @@ class SearchRequest:
     offset: int = 0
 
 
-def search(engine: Engine, db, request: SearchRequest, analyzer: Analyzer | None = None) -> dict[str, Any]:
-    """The contract's search JSON for one request."""
+Lookup = Callable[[list[str]], dict[str, SearchRecord]]
+
+
+def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Analyzer | None = None) -> dict[str, Any]:
+    """The contract's search JSON for one request; `lookup` gives the records of hit uids."""
     analyzer = analyzer or default_analyzer()
     plan = parse_query(request.query, analyzer)
     result = engine.search(plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
@@ -38,9 +39,8 @@ def search(engine: Engine, db, request: SearchRequest, analyzer: Analyzer | None
             fuzzy = engine.search(fuzzy_plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
             if fuzzy.total > result.total:
                 result, plan = fuzzy, fuzzy_plan
-                did_you_mean = _suggestion(request.query, corrections, engine, db, analyzer)
-    with Session(db) as session:
-        records = load_records(session, [uid for uid, _ in result.hits])
+                did_you_mean = _suggestion(request.query, corrections, engine, lookup, analyzer)
+    records = lookup([uid for uid, _ in result.hits])
     terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
     hits = [
         hit_dict(records[uid], score, make_snippet([records[uid].body, records[uid].decision, records[uid].title], terms, prefixes, analyzer))
@@ -56,10 +56,10 @@ def search(engine: Engine, db, request: SearchRequest, analyzer: Analyzer | None
     }
 
 
-def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, db, analyzer: Analyzer) -> str | None:
+def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, lookup: Lookup, analyzer: Analyzer) -> str | None:
     suggestion = query
     for typed, term in corrections:
-        if word := surface_form(term, engine, db, analyzer):
+        if word := surface_form(term, engine, lookup, analyzer):
             suggestion = suggestion.replace(typed, word, 1)
     return suggestion if suggestion != query else None
 
@@ -68,7 +68,7 @@ def hit_dict(record: SearchRecord, score: float, snippet: str) -> dict[str, Any]
     return {
         "id": record.uid,
         "kind": record.kind,
-        "meeting_date": record.date.isoformat() if record.date else None,
+        "meeting_date": record.date.isoformat() if record.date and record.kind == "item" else None,
         "committee": record.committee or None,
         "item_number": record.extra.get("item_number"),
         "title": record.title,
@@ -121,15 +121,14 @@ def similar_terms(term: str, engine: Engine) -> list[tuple[str, int]]:
     return out[:5]
 
 
-def surface_form(term: str, engine: Engine, db, analyzer: Analyzer) -> str | None:
+def surface_form(term: str, engine: Engine, lookup: Lookup, analyzer: Analyzer) -> str | None:
     """A word as the archive writes it for an index term (terms are lemmas or stems): taken from
     the text of a record that holds the term."""
     plan = QueryPlan(term, [Clause("terms", [term])])
     found = engine.search(plan, Filters(kinds=("item", "budget_point", "document")), limit=1)
     if not found.hits:
         return None
-    with Session(db) as session:
-        record = load_records(session, [found.hits[0][0]]).get(found.hits[0][0])
+    record = lookup([found.hits[0][0]]).get(found.hits[0][0])
     if record is None:
         return None
     for text in (record.title, record.decision, record.body):

@@ -1,0 +1,52 @@
+"""The unit of search: one record per agenda item, budget point and document section.
+
+Kept free of the store's imports: a `referat search` process that only reads the embedded index
+never loads SQLAlchemy (a third of a second of start-up).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+ITEM, BUDGET_POINT, DOCUMENT = "item", "budget_point", "document"
+KINDS = (ITEM, BUDGET_POINT, DOCUMENT)
+
+
+@dataclass(slots=True)
+class SearchRecord:
+    uid: str
+    kind: str
+    title: str
+    decision: str = ""
+    body: str = ""
+    committee: str = ""
+    date: date | None = None
+    outcome: str = ""  # "" when no decision was recorded (facets and filters use "none")
+    case_number: str = ""
+    document: str = ""  # sha256 of the document it comes from, so a replaced document's records go
+    extra: dict = field(default_factory=dict)  # fields hits show that the index does not need
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["date"] = self.date.isoformat() if self.date else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SearchRecord":
+        data = json.loads(text)
+        data["date"] = date.fromisoformat(data["date"]) if data.get("date") else None
+        return cls(**data)
+
+
+def point_uid(year: int, point: str) -> str:
+    return f"budget-{year}-{point}"
+
+
+def section_uid(sha256: str, position: int) -> str:
+    return f"doc-{sha256[:12]}-{position}"
