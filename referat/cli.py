@@ -360,7 +360,12 @@ def render_hit(hit: dict) -> str:
     when = danish_date(date.fromisoformat(hit["meeting_date"])) if hit.get("meeting_date") else ""
     where = ", ".join(p for p in (hit.get("committee"), when, f"punkt {hit['item_number']}" if hit.get("item_number") else "") if p)
     head = click.style(hit["title"], bold=True)
-    meta = " · ".join(p for p in (where, hit.get("case_number") or "", outcome_label(hit.get("outcome")) if hit["kind"] == "item" else hit["kind"]) if p)
+    if hit["kind"] == "budget_point":
+        meta = f"Aftale om budget {hit['id'].split('-')[1]}"
+    elif hit["kind"] == "document":
+        meta = f"dokument · {hit.get('source') or ''}"
+    else:
+        meta = " · ".join(p for p in (where, hit.get("case_number") or "", outcome_label(hit.get("outcome"))) if p)
     return f"{head}\n  {meta}\n  {_marks_to_terminal(hit['snippet'])}\n  id: {hit['id']}"
 
 

@@ -27,8 +27,16 @@ def item_record(row: S.ItemRow) -> SearchRecord:
         outcome=row.outcome or "",
         case_number=row.case_number or "",
         document=meeting.document.sha256,
-        extra={"item_number": row.number, "source": meeting.document.source},
+        extra={"item_number": row.number, "source": meeting.document.source, "summary": _summary(row.sections)},
     )
+
+
+def _summary(sections: list[S.SectionRow]) -> str:
+    """What a hit shows when the words matched only its title: the Sammendrag, or the first text."""
+    for section in sections:
+        if section.heading.casefold() in ("sammendrag", "resumé", "resume", "kort om sagen"):
+            return section.text
+    return next((s.text for s in sections if s.heading.casefold() != "tidligere behandling" and s.text), "")
 
 
 def point_records(agreement: S.BudgetAgreementRow, document: S.DocumentRow) -> list[SearchRecord]:

@@ -42,11 +42,7 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
                 did_you_mean = _suggestion(request.query, corrections, engine, lookup, analyzer)
     records = lookup([uid for uid, _ in result.hits])
     terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
-    hits = [
-        hit_dict(records[uid], score, make_snippet([records[uid].body, records[uid].decision, records[uid].title], terms, prefixes, analyzer))
-        for uid, score in result.hits
-        if uid in records
-    ]
+    hits = [hit_dict(records[uid], score, _snippet(records[uid], terms, prefixes, analyzer)) for uid, score in result.hits if uid in records]
     return {
         "query": request.query,
         "total": result.total,
@@ -62,6 +58,15 @@ def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, 
         if word := surface_form(term, engine, lookup, analyzer):
             suggestion = suggestion.replace(typed, word, 1)
     return suggestion if suggestion != query else None
+
+
+def _snippet(record: SearchRecord, terms: set[str], prefixes: list[str], analyzer: Analyzer) -> str:
+    """The best passage of the body or decision; the summary when only the title matched."""
+    summary = record.extra.get("summary") or record.body
+    snippet = make_snippet([record.body, record.decision], terms, prefixes, analyzer)
+    if "<mark>" in snippet or not summary:
+        return snippet
+    return make_snippet([summary], terms, prefixes, analyzer)
 
 
 def hit_dict(record: SearchRecord, score: float, snippet: str) -> dict[str, Any]:

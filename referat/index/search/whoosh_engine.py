@@ -184,13 +184,16 @@ class WhooshEngine(Engine):
             low = int(filters.date_from.strftime("%Y%m%d")) if filters.date_from else None
             high = int(filters.date_to.strftime("%Y%m%d")) if filters.date_to else None
             filter_parts.append(Q.NumericRange("day", low, high))
-        # Filters restrict without scoring (boost 0), as tantivy's const_score_query(f, 0.0);
-        # unlike ConstantScoreQuery they are intersected lazily, never listed in full.
-        for f in filter_parts:
-            f.boost = 0.0
-        # No unfielded Every next to filters: whoosh's normalize() would turn the And into Every.
-        parts = must + filter_parts or [Q.Every()]
-        query: Q.Query = parts[0] if len(parts) == 1 else Q.And(parts)
+        # Filters restrict without scoring, as tantivy's const_score_query(f, 0.0): Require keeps
+        # the scores of its first query and intersects lazily (ConstantScoreQuery would list every
+        # document of "kind:item"; a 0.0 boost trips whoosh's union matchers).
+        filt = None if not filter_parts else filter_parts[0] if len(filter_parts) == 1 else Q.And(filter_parts)
+        if must:
+            query: Q.Query = must[0] if len(must) == 1 else Q.And(must)
+            if filt is not None:
+                query = Q.Require(query, filt)
+        else:  # never And(Every(), ...): whoosh's normalize() turns that into Every()
+            query = filt if filt is not None else Q.Every()
         if must_not:
             query = Q.AndNot(query, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
         return query
