@@ -16,6 +16,7 @@ from whoosh import query as Q
 from whoosh import scoring, sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.matching import RequireMatcher
 
 from referat.index.analysis import default_analyzer
 from referat.index.search.case import case_field_terms
@@ -26,6 +27,14 @@ from referat.index.search.records import SearchRecord
 SCHEMA_VERSION = "1"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in tantivy
 FACETS = ("committee", "year", "outcome")
+
+
+class _Require(Q.Require):
+    """`a` restricted to documents matching `b`, scored by `a` alone. Whoosh 2.7.4's own
+    `Require.matcher` returns an AndNotMatcher (it excludes instead of requires)."""
+
+    def matcher(self, searcher, context=None):
+        return RequireMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
 
 
 def _schema() -> Schema:
@@ -191,7 +200,7 @@ class WhooshEngine(Engine):
         if must:
             query: Q.Query = must[0] if len(must) == 1 else Q.And(must)
             if filt is not None:
-                query = Q.Require(query, filt)
+                query = _Require(query, filt)
         else:  # never And(Every(), ...): whoosh's normalize() turns that into Every()
             query = filt if filt is not None else Q.Every()
         if must_not:
