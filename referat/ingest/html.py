@@ -153,6 +153,7 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
     list_depth = 0
     cell_depth = 0
     pre_depth = 0
+    main_depth = 1 if inside_main else 0  # open <main>/<article> elements around the current node
     counters: list[int | None] = []  # per open list: next number (ol) or None (ul)
     cells_in_row: list[int] = []
     stack: list[tuple[LexborNode, object]] = [(root, None)]
@@ -160,6 +161,8 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
         node, state = stack.pop()
         tag = node.tag
         if state is _EXIT:
+            if tag in ("main", "article") and node is not root:
+                main_depth -= 1
             if tag in _HEADINGS:
                 if cell_depth or list_depth:
                     out.add(" ")
@@ -209,12 +212,12 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
             continue
         if tag is None or tag.startswith("-") or tag.startswith("#") or tag.startswith("!"):
             continue  # comments, doctype
-        if _skipped(node, inside_main):
+        if _skipped(node, main_depth > 0):
             continue
 
         # Entering an element.
-        if tag in ("main", "article"):
-            inside_main = True
+        if tag in ("main", "article") and node is not root:
+            main_depth += 1
         if tag == "br":
             if cell_depth:
                 out.add(" ")
