@@ -2,9 +2,17 @@
 
 This is the only entry point the rest of referat uses to turn an original into text: it sniffs
 the content type from the bytes (not the file name) and dispatches to an extractor (PDF, HTML,
-text/Markdown). Every extractor produces the same form: headings on their own lines, paragraphs
-on one line each separated by a blank line, list items and TAB-separated table rows one per line,
-page furniture removed. PDFs are untrusted and are read in a worker process under `ExtractLimits`.
+text/Markdown). PDFs are untrusted and are read in a worker process under `ExtractLimits`.
+
+The text form every extractor produces (and the samples/*.txt are written in):
+- blocks separated by one blank line; a paragraph is one line (hard wraps and line-end
+  hyphenation undone: "Beskæftigel-" + "sesfremmende" joined, "Erhvervs- og" kept);
+- headings on their own line, marked Markdown-style by level where the source shows one
+  ("## Punkt 1: Meddelelser": <h2> in HTML, the second-largest heading type in a PDF); a line of
+  text that happens to start with "#" is escaped as "\\#";
+- list items one per line as "- item" or "3. item"; table rows one per line, cells TAB-separated;
+- no page headers, footers or page numbers; NBSP, soft hyphens, ligatures and bullet glyphs
+  normalised; Danish letters as they are. Text and Markdown inputs pass through as written.
 """
 
 from __future__ import annotations
