@@ -55,7 +55,7 @@ from referat.model import (
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 CACHE = ROOT / ".bench"
-GENERATOR_VERSION = "1"  # bump when the output changes: cached archives are rebuilt
+GENERATOR_VERSION = "2"  # bump when the output changes: cached archives are rebuilt
 FIRST_YEAR, YEARS = 2005, 20
 
 KB, OU = "Kommunalbestyrelsen", "Økonomiudvalget"
@@ -312,18 +312,23 @@ class _Agreement:
 def _meeting_plan(n_items: int, rng: random.Random) -> list[tuple[date, str, int]]:
     """(date, committee, number of items) of every meeting, in date order, items summing to n_items."""
     counts: list[int] = []
-    while sum(counts) < n_items:
-        counts.append(rng.randint(10, 30))
-    counts[-1] -= sum(counts) - n_items
+    left = n_items
+    while left > 0:
+        counts.append(min(left, rng.randint(10, 30)))
+        left -= counts[-1]
     names = list(COMMITTEES)
     weights = [COMMITTEES[c][0] for c in names]
     total_w = sum(weights)
-    per_committee = [max(1, round(len(counts) * w / total_w)) for w in weights]
+    quotas = [len(counts) * w / total_w for w in weights]
+    per_committee = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(names)), key=lambda i: (per_committee[i] - quotas[i], i))
+    for i in by_remainder[: len(counts) - sum(per_committee)]:
+        per_committee[i] += 1
     start, days = date(FIRST_YEAR, 1, 5), YEARS * 365
     meetings: list[tuple[date, str]] = []
     for name, m in zip(names, per_committee):
         taken: set[date] = set()
-        step = days / m
+        step = days / max(1, m)
         for k in range(m):
             d = start + timedelta(days=int(k * step + rng.uniform(0, max(1.0, step * 0.6))))
             if d.month == 7:
@@ -333,11 +338,7 @@ def _meeting_plan(n_items: int, rng: random.Random) -> list[tuple[date, str, int
             taken.add(d)
             meetings.append((d, name))
     meetings.sort()
-    if len(meetings) > len(counts):  # rounding: drop a few evenly
-        drop = set(rng.sample(range(len(meetings)), len(meetings) - len(counts)))
-        meetings = [m for i, m in enumerate(meetings) if i not in drop]
-    while len(meetings) < len(counts):
-        counts[-2] += counts.pop()  # fold the surplus into the meeting before
+    assert len(meetings) == len(counts)
     return [(d, c, n) for (d, c), n in zip(meetings, counts)]
 
 
@@ -443,8 +444,11 @@ def generate(n_items: int, seed: int = 1) -> Iterator[Document]:
             _finish(item, committee, day)
             case.treatments.append(Treatment(committee, day, number))
             add(item)
-        if items and items[-1].number == n and n > 8 and rng.random() < 0.3:
-            items[-1].title = "Godkendelse af referat (underskriftside)"
+        if n > 8 and not items[-1].previous_treatments and rng.random() < 0.3:
+            last = items[-1]
+            last.title, last.case_number, last.budget_refs = "Godkendelse af referat (underskriftside)", None, []
+            last.sections = [Section("Beslutning", "Godkendt")]
+            last.recommendation, last.decision, last.outcome, last.attachments = None, "Godkendt", Outcome.APPROVED, []
         yield _minutes(committee, day, items, rosters[committee], rng, seed, doc_no)
         doc_no += 1
 
