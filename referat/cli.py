@@ -117,21 +117,24 @@ def cli(ctx: click.Context, data: Path, db: str | None, engine: str | None, debu
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ocr", is_flag=True, help="Run OCR (Tesseract) on PDF pages without a text layer.")
 @output_format("text", "json")
 @reports_errors
-def parse(file: Path, fmt: str) -> None:
+def parse(file: Path, ocr: bool, fmt: str) -> None:
     """Parse one file into meetings, items, sections and references, without touching the store.
 
-    FILE is a text, Markdown, PDF or HTML file. `--format json` prints the contract's parse
-    shape (see referat/contract/parse.schema.json).
+    FILE is a text, Markdown, PDF or HTML file (recognised by its content). `--format json`
+    prints the contract's parse shape (see referat/contract/parse.schema.json); what the
+    extractor or the parser could not make sense of is listed under document.warnings.
     """
-    from referat.ingest.load import load_text
+    from referat.ingest.load import extract
     from referat.parsers import parse as parse_text
     from referat.render import document_summary
 
     data = file.read_bytes()
-    text = load_text(data, source=str(file))
-    document = parse_text(text, source=str(file), sha256=hashlib.sha256(data).hexdigest())
+    extracted = extract(data, source=str(file), ocr=ocr)
+    document = parse_text(extracted.text, source=str(file), sha256=hashlib.sha256(data).hexdigest())
+    document.warnings[:0] = extracted.warnings
     if fmt == "json":
         print_json(document.to_dict())
     else:
