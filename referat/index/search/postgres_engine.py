@@ -1,0 +1,405 @@
+"""PostgreSQL full-text search: the index lives in the store's own database (a shared server needs
+no index folder on every machine).
+
+- `search_records`: one row per `SearchRecord` with its filter columns and a `tsvector` of the
+  analyzer's terms. The vector is written as a tsvector literal (exact lexemes, positions and
+  weights A/B/C for title/decision/body), never through `to_tsvector`, whose parser would split
+  case numbers ("15.00.00-p05-4-20") and point numbers ("5.3") that the analyzer keeps whole.
+  Queries are tsquery literals for the same reason (`CAST(:q AS tsquery)`, a bound parameter: no
+  user text is ever part of the SQL). Field positions are kept apart by a gap, so a phrase never
+  runs from one field into the next, as in the embedded engines.
+- `search_terms(term, df)`: the vocabulary for typo tolerance, kept up to date on every add and
+  delete in SQL (`ts_stat` over 100,000 records takes seconds, a look-up here a millisecond).
+- `search_meta`: the marker (engine, schema, analyzer versions) that `needs_rebuild` compares.
+
+The tables are not part of the Alembic migrations: they are derived data, rebuilt from the store
+whenever their format changes (`SCHEMA_VERSION`), so a format change is a rebuild, never a
+migration; `CREATE TABLE IF NOT EXISTS` here keeps the store's schema equal to its models on
+SQLite and PostgreSQL alike. A rebuild fills fresh `*_new` tables in one transaction and swaps
+them in by renaming at commit, so searches meanwhile keep using the old index.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from referat.index.analysis import default_analyzer
+from referat.index.search.case import case_field_terms
+from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
+from referat.index.search.query import Clause, QueryPlan
+from referat.index.search.records import SearchRecord
+
+SCHEMA_VERSION = "1"
+CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
+LABELS = {"title": "A", "decision": "B", "body": "C"}
+# ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
+RANK_WEIGHTS = [0.1, BOOSTS["body"] / BOOSTS["title"], BOOSTS["decision"] / BOOSTS["title"], 1.0]
+RANK_NORMALIZATION = 1  # divide by 1 + log(length): a long text does not win by length alone
+MAX_POSITION = 16383  # PostgreSQL's limit; later positions are clamped to it
+MAX_POSITIONS_PER_TERM = 256  # PostgreSQL keeps at most this many positions of one lexeme
+MAX_LEXEME_BYTES = 2046
+_REBUILD_LOCK = 0x7265_6673  # "refs": one rebuild of the search tables at a time
+
+
+def quote_lexeme(term: str) -> str:
+    """A lexeme for a tsvector/tsquery literal: quoted, with quotes and backslashes doubled."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(fields: dict[str, str]) -> str:
+    """The record's terms (space-separated, per field) as a tsvector literal with positions and
+    weights. A gap of one position between fields keeps phrases inside one field."""
+    positions: dict[str, list[str]] = {}
+    pos = 1
+    for name, label in LABELS.items():
+        for term in fields[name].split():
+            if len(term.encode("utf-8")) <= MAX_LEXEME_BYTES:
+                found = positions.get(term)
+                if found is None:
+                    positions[term] = [f"{min(pos, MAX_POSITION)}{label}"]
+                elif len(found) < MAX_POSITIONS_PER_TERM:
+                    found.append(f"{min(pos, MAX_POSITION)}{label}")
+            pos += 1
+        pos += 1
+    return " ".join(f"{quote_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+
+
+def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
+    ine = "IF NOT EXISTS " if if_not_exists else ""
+    return [
+        f"""CREATE TABLE {ine}search_records{suffix} (
+            uid text NOT NULL,
+            doc text NOT NULL,
+            kind text NOT NULL,
+            committee text NOT NULL,
+            outcome text NOT NULL,
+            year integer,
+            day date,
+            case_terms text[] NOT NULL,
+            tsv tsvector NOT NULL,
+            CONSTRAINT pk_search_records{suffix} PRIMARY KEY (uid))""",
+        f"""CREATE TABLE {ine}search_terms{suffix} (
+            term text COLLATE "C" NOT NULL,
+            df integer NOT NULL,
+            CONSTRAINT pk_search_terms{suffix} PRIMARY KEY (term))""",
+    ]
+
+
+_INDEXES = {  # name → definition (on search_records)
+    "tsv": "USING {fts} (tsv{ops})",
+    "doc": "(doc)",
+    "kind": "(kind)",
+    "committee": "(committee)",
+    "outcome": "(outcome)",
+    "day": "(day)",
+    "case_terms": "USING gin (case_terms)",
+}
+
+
+def _index_ddl(suffix: str, rum: bool, if_not_exists: bool) -> list[str]:
+    ine = "IF NOT EXISTS " if if_not_exists else ""
+    fts, ops = ("rum", " rum_tsvector_ops") if rum else ("gin", "")
+    return [
+        f"CREATE INDEX {ine}ix_search_records{suffix}_{name} ON search_records{suffix} " + how.format(fts=fts, ops=ops)
+        for name, how in _INDEXES.items()
+    ]
+
+
+class PostgresEngine(Engine):
+    name = "postgres"
+
+    def __init__(self, db_engine):
+        self.db = db_engine
+        self.analyzer = default_analyzer()
+        self._conn = None  # the writer's connection: one transaction until commit()
+        self._building = False  # filling search_*_new for a rebuild
+        self._tables_ready = False
+        self._deleted = False
+
+    # --- life cycle (called by manager.SearchIndex) --------------------------------------------
+
+    def needs_rebuild(self, marker: dict) -> bool:
+        with self.db.connect() as conn:
+            if conn.scalar(text("SELECT to_regclass('search_meta') IS NULL OR to_regclass('search_records') IS NULL")):
+                return True
+            stored = conn.scalar(text("SELECT value FROM search_meta WHERE key = 'marker'"))
+        return stored != json.dumps(marker, sort_keys=True)
+
+    def clear(self) -> None:
+        """Start a rebuild: fresh, empty `*_new` tables, swapped in by `commit`."""
+        conn = self._writer()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REBUILD_LOCK})
+        conn.execute(text("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)"))
+        conn.execute(text("DROP TABLE IF EXISTS search_records_new, search_terms_new"))
+        for ddl in _table_ddl("_new", if_not_exists=False):
+            conn.execute(text(ddl))
+        self._building = True
+
+    def mark(self, marker: dict) -> None:
+        conn = self._writer()
+        conn.execute(text("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)"))
+        conn.execute(
+            text("INSERT INTO search_meta (key, value) VALUES ('marker', :v) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"),
+            {"v": json.dumps(marker, sort_keys=True)},
+        )
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _writer(self):
+        if self._conn is None:
+            self._conn = self.db.connect()
+        return self._conn
+
+    def _target(self) -> tuple[str, str]:
+        """The (records, terms) tables writes go to, created if this database has none yet."""
+        if self._building:
+            return "search_records_new", "search_terms_new"
+        if not self._tables_ready:
+            conn = self._writer()
+            for ddl in _table_ddl("", if_not_exists=True) + _index_ddl("", self._rum(conn), if_not_exists=True):
+                conn.execute(text(ddl))
+            self._tables_ready = True
+        return "search_records", "search_terms"
+
+    def add(self, records: list[SearchRecord]) -> None:
+        if not records:
+            return
+        records_table, terms_table = self._target()
+        latest = {r.uid: r for r in records}  # one row per uid; the last one wins, as in tantivy
+        self._delete(records_table, terms_table, "uid", list(latest))
+        conn = self._writer()
+        cursor = conn.connection.driver_connection.cursor()
+        columns = "uid, doc, kind, committee, outcome, year, day, case_terms, tsv"
+        with cursor.copy(f"COPY {records_table} ({columns}) FROM STDIN") as copy:
+            for r in latest.values():
+                copy.write_row(
+                    (
+                        r.uid,
+                        r.document,
+                        r.kind,
+                        r.committee or "",
+                        r.outcome or NO_OUTCOME,
+                        r.year,
+                        r.date,
+                        case_field_terms(r.case_number),
+                        tsvector_literal(record_terms(r, self.analyzer)),
+                    )
+                )
+        cursor.close()
+        if not self._building:  # a rebuild counts the whole vocabulary once, at commit
+            conn.execute(
+                text(
+                    f"INSERT INTO {terms_table} (term, df)"
+                    f" SELECT u.lexeme, count(*) FROM {records_table} r, unnest(r.tsv) u"
+                    " WHERE r.uid = ANY(:uids) GROUP BY u.lexeme"
+                    f" ON CONFLICT (term) DO UPDATE SET df = {terms_table}.df + EXCLUDED.df"
+                ),
+                {"uids": list(latest)},
+            )
+
+    def delete_documents(self, shas: list[str]) -> None:
+        if shas:
+            records_table, terms_table = self._target()
+            self._delete(records_table, terms_table, "doc", list(shas))
+
+    def _delete(self, records_table: str, terms_table: str, column: str, keys: list[str]) -> None:
+        """Delete rows by uid or doc, taking their terms off the vocabulary in the same statement."""
+        conn = self._writer()
+        if self._building:
+            conn.execute(text(f"DELETE FROM {records_table} WHERE {column} = ANY(:keys)"), {"keys": keys})
+            return
+        result = conn.execute(
+            text(
+                f"WITH gone AS (DELETE FROM {records_table} WHERE {column} = ANY(:keys) RETURNING tsv),"
+                " counts AS (SELECT u.lexeme, count(*) AS n FROM gone, unnest(gone.tsv) u GROUP BY u.lexeme)"
+                f" UPDATE {terms_table} t SET df = t.df - counts.n FROM counts WHERE t.term = counts.lexeme"
+            ),
+            {"keys": keys},
+        )
+        self._deleted = self._deleted or bool(result.rowcount)
+
+    def commit(self) -> None:
+        if self._conn is None:
+            return
+        conn = self._conn
+        if self._building:
+            self._swap_in(conn)
+        elif self._deleted:
+            conn.execute(text("DELETE FROM search_terms WHERE df <= 0"))
+        conn.commit()
+        conn.close()
+        self._conn, self._building, self._deleted = None, False, False
+
+    def _swap_in(self, conn) -> None:
+        """Count the vocabulary, index the new tables, then replace the old ones by renaming:
+        readers wait only for the renames, never for the indexing."""
+        conn.execute(
+            text("INSERT INTO search_terms_new (term, df) SELECT u.lexeme, count(*) FROM search_records_new r, unnest(r.tsv) u GROUP BY u.lexeme")
+        )
+        rum = self._rum(conn)
+        for ddl in _index_ddl("_new", rum, if_not_exists=False):
+            conn.execute(text(ddl))
+        conn.execute(text("ANALYZE search_records_new"))
+        conn.execute(text("ANALYZE search_terms_new"))
+        conn.execute(text("DROP TABLE IF EXISTS search_records, search_terms"))
+        for table in ("search_records", "search_terms"):
+            conn.execute(text(f"ALTER TABLE {table}_new RENAME TO {table}"))
+            conn.execute(text(f"ALTER TABLE {table} RENAME CONSTRAINT pk_{table}_new TO pk_{table}"))
+        for name in _INDEXES:
+            conn.execute(text(f"ALTER INDEX ix_search_records_new_{name} RENAME TO ix_search_records_{name}"))
+        self._tables_ready = True
+
+    @staticmethod
+    def _rum(conn) -> bool:
+        """Whether the RUM extension (a faster ranked index) is there or can be created; never required."""
+        if conn.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'")):
+            return True
+        if not conn.scalar(text("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'")):
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS rum"))
+            return True
+        except Exception:  # noqa: BLE001 - no privilege or a broken package: plain GIN it is
+            return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.rollback()
+            self._conn.close()
+            self._conn, self._building, self._deleted = None, False, False
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def search(self, plan: QueryPlan, filters: Filters, *, sort: str = "relevance", limit: int = 10, offset: int = 0) -> EngineResult:
+        where, rank, params = _compile(plan, filters)
+        score = rank if sort != "date" else "0.0"
+        order = "score DESC, day DESC NULLS LAST, uid" if sort != "date" else "day DESC NULLS LAST, uid"
+        # One round trip and one pass over the matches: the page, and the facet counts with the
+        # total as the empty grouping set.
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT r.uid, r.committee, r.year, r.outcome, r.day, {score} AS score"
+            f" FROM search_records r WHERE {where}),"
+            f" page AS (SELECT uid, score FROM m ORDER BY {order} LIMIT :limit OFFSET :offset)"
+            " SELECT 0 AS part, uid, score, NULL AS committee, NULL::integer AS year, NULL AS outcome, 0 AS n, 0 AS g FROM page"
+            " UNION ALL"
+            " SELECT 1, NULL, NULL, committee, year, outcome, count(*), GROUPING(committee, year, outcome)"
+            " FROM m GROUP BY GROUPING SETS ((committee), (year), (outcome), ())"
+        )
+        params.update(limit=limit, offset=offset)
+        with self.db.connect() as conn:
+            rows = conn.execute(text(sql), params).all()
+        hits: list[tuple[str, float, int]] = []
+        facets: dict[str, dict[str, int]] = {"committee": {}, "year": {}, "outcome": {}}
+        total = 0
+        for part, uid, s, committee, year, outcome, n, g in rows:
+            if part == 0:
+                hits.append((uid, float(s or 0.0)))
+            elif g == 0b011:  # grouped by committee only
+                if committee:
+                    facets["committee"][committee] = n
+            elif g == 0b101:
+                if year:
+                    facets["year"][str(year)] = n
+            elif g == 0b110:
+                facets["outcome"][outcome] = n
+            elif g == 0b111:
+                total = n
+        return EngineResult(total, hits, facets if total else {"committee": {}, "year": {}, "outcome": {}})
+
+    def vocabulary(self, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                text("SELECT term, df FROM search_terms WHERE term LIKE :p AND df > 0 ORDER BY df DESC, term LIMIT :n"),
+                {"p": pattern, "n": limit},
+            ).all()
+        return [(t, int(df)) for t, df in rows]
+
+    def indexed_documents(self) -> set[str]:
+        with self.db.connect() as conn:
+            return set(conn.scalars(text("SELECT DISTINCT doc FROM search_records")))
+
+    def num_records(self) -> int:
+        with self.db.connect() as conn:
+            return int(conn.scalar(text("SELECT count(*) FROM search_records")))
+
+
+# --- compiling a plan ---------------------------------------------------------------------------
+
+
+def _compile(plan: QueryPlan, filters: Filters) -> tuple[str, str, dict]:
+    """(WHERE condition, rank expression, bound parameters) for a plan and filters. Only fixed SQL
+    fragments are put together here; terms travel as parameters."""
+    params: dict = {}
+    conditions: list[str] = []
+    must: list[str] = []  # tsquery parts every match needs
+    must_not: list[str] = []
+    rank_parts: list[str] = []  # the positive tsquery parts, for ranking
+    case_rank: list[str] = []
+
+    def param(value) -> str:
+        name = f"p{len(params)}"
+        params[name] = value
+        return f":{name}"
+
+    def case_condition(clause: Clause) -> str:
+        return f"r.case_terms @> CAST({param(clause.terms[:1])} AS text[])"
+
+    for clause in plan.clauses:
+        options = [clause] + ([] if clause.negated else clause.alternatives)
+        text_options = [_tsquery(o) for o in options if o.kind != "case"]
+        case_options = [o for o in options if o.kind == "case"]
+        if not case_options:
+            q = text_options[0] if len(text_options) == 1 else "(" + " | ".join(text_options) + ")"
+            if clause.negated:
+                must_not.append(q)
+            else:
+                must.append(q)
+                rank_parts.append(q)
+            continue
+        alternatives = [case_condition(o) for o in case_options]
+        if text_options:
+            tsq = text_options[0] if len(text_options) == 1 else "(" + " | ".join(text_options) + ")"
+            alternatives.append(f"r.tsv @@ CAST({param(tsq)} AS tsquery)")
+            rank_parts.append(tsq)
+        condition = alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+        if clause.negated:
+            conditions.append(f"NOT {condition}")
+        else:
+            conditions.append(condition)
+            case_rank += [f"CASE WHEN {case_condition(o)} THEN {CASE_BOOST} ELSE 0 END" for o in case_options]
+    if must or must_not:
+        tsq = " & ".join(must + [f"!{q}" for q in must_not])
+        conditions.insert(0, f"r.tsv @@ CAST({param(tsq)} AS tsquery)")
+    if filters.kinds:
+        conditions.append(f"r.kind = ANY({param(list(filters.kinds))})")
+    if filters.committee:
+        conditions.append(f"r.committee = {param(filters.committee)}")
+    if filters.outcome:
+        conditions.append(f"r.outcome = {param(filters.outcome)}")
+    if filters.case_prefix:
+        terms = case_field_terms(filters.case_prefix)
+        conditions.append(f"r.case_terms @> CAST({param([terms[-1] if terms else filters.case_prefix.lower()])} AS text[])")
+    if filters.date_from:
+        conditions.append(f"r.day >= {param(filters.date_from)}")
+    if filters.date_to:
+        conditions.append(f"r.day <= {param(filters.date_to)}")
+    rank = [f"ts_rank_cd(CAST({param(RANK_WEIGHTS)} AS float4[]), r.tsv, CAST({param(' & '.join(rank_parts))} AS tsquery), {RANK_NORMALIZATION})"] if rank_parts else []
+    rank_sql = " + ".join(rank + case_rank) or "1.0"
+    return " AND ".join(conditions) or "TRUE", rank_sql, params
+
+
+def _tsquery(clause: Clause) -> str:
+    """One text clause as tsquery syntax: a term, an OR of terms, a phrase (<->) or a prefix (:*),
+    restricted to one field by its weight label."""
+    label = LABELS[clause.field] if clause.field else ""
+    if clause.kind == "prefix":
+        return f"{quote_lexeme(clause.terms[0])}:*{label}"
+    suffix = f":{label}" if label else ""
+    operands = [quote_lexeme(t) + suffix for t in clause.terms]
+    if clause.kind == "phrase":
+        return "(" + " <-> ".join(operands) + ")"
+    return operands[0] if len(operands) == 1 else "(" + " | ".join(operands) + ")"
