@@ -441,6 +441,96 @@ def reindex(settings: Settings, wait: float) -> None:
         click.echo(f"Indexed {count} records with {archive.search_engine_name} in {_time.perf_counter() - start:.1f} s.")
 
 
+def _not_found(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@cli.command()
+@click.argument("number", metavar="NUMBER-OR-PREFIX")
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+def case(settings: Settings, number: str, fmt: str) -> None:
+    """Every agenda item filed under a case number, oldest first, with its decision.
+
+    A full number (15.00.00-P05-4-20) matches exactly; a prefix (15.00, 15.00.00,
+    15.00.00-P05) matches every case under it. The number is decomposed into KLE topic, facet,
+    serial and year.
+    """
+    with open_archive(settings) as archive:
+        result = archive.case(number)
+    if fmt == "json":
+        print_json(result)
+        return
+    kle = result["kle"]
+    if kle:
+        click.echo(f"KLE {kle['topic']}" + "".join(f", {k} {v}" for k, v in kle.items() if k != "topic" and v is not None))
+    click.echo(f"{len(result['items'])} items under {number!r}")
+    for hit in result["items"]:
+        click.echo("\n" + render_hit(hit))
+
+
+@cli.command()
+@click.argument("subject", metavar="NUMBER-OR-ITEM")
+@output_format("text", "json", "md", "html", default="text")
+@click.pass_obj
+@reports_errors
+def history(settings: Settings, subject: str, fmt: str) -> None:
+    """The life of a case across meetings and bodies (sagsforløb).
+
+    SUBJECT is a case number or an item id (as `referat search` prints it). Steps are items with
+    the same case number, the earlier treatments they cite, and later items that cite them; each
+    says `via` what linked it. `--format md` or `html` gives the history in Danish, ready to
+    paste into a new case; earlier treatments whose meeting is not in the archive are listed.
+    """
+    from referat.index.history import history_html, history_markdown
+
+    with open_archive(settings) as archive:
+        result = archive.history(subject)
+    if result is None:
+        _not_found(f"no item or case number {subject!r} in the archive; try `referat case` with a prefix or `referat search`")
+    if fmt == "json":
+        print_json(result)
+    elif fmt == "html":
+        click.echo(history_html(result), nl=False)
+    elif fmt == "md":
+        click.echo(history_markdown(result), nl=False)
+    else:
+        click.echo(history_markdown(result).replace("**", ""), nl=False)
+
+
+@cli.command()
+@click.argument("year", type=int)
+@click.argument("point", required=False)
+@output_format("text", "json", "md", "html", default="text")
+@click.pass_obj
+@reports_errors
+def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
+    """Follow the municipal budget agreement ("Aftale om budget YEAR") into the decisions.
+
+    Without POINT: the agreement's points, each with how many items cite it and relate to it.
+    With POINT (e.g. 5.3): the point's text and status, the items that cite it (`explicit`,
+    with the quote), items about its subject that do not cite it (`suggested`, with a score and
+    the words that matched), and items citing the year's agreement as a whole (`year_only`).
+    """
+    from referat.render import budget_html, budget_markdown, budget_overview_text
+
+    with open_archive(settings) as archive:
+        result = archive.budget(year, point)
+    if result is None or (point is None and not result["points"] and not result["year_only"]):
+        what = f"point {point} of " if point else ""
+        _not_found(f"nothing about {what}Aftale om budget {year} in the archive; ingest the agreement or minutes citing it")
+    if fmt == "json":
+        print_json(result)
+    elif point is None:
+        click.echo(budget_overview_text(result))
+    elif fmt == "html":
+        click.echo(budget_html(result), nl=False)
+    else:
+        click.echo(budget_markdown(result), nl=False)
+
+
 def main() -> None:
     cli(prog_name="referat")
 

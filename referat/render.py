@@ -55,3 +55,57 @@ def document_summary(doc: Document) -> str:
     for w in doc.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+def _hit_line(hit: dict) -> str:
+    from datetime import date
+
+    when = danish_date(date.fromisoformat(hit["meeting_date"])) if hit.get("meeting_date") else ""
+    return f"{hit['committee']}, {when}, punkt {hit['item_number']}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
+
+
+def budget_overview_text(result: dict) -> str:
+    lines = [f"Aftale om budget {result['year']}" + ("" if result["in_archive"] else " (the agreement itself is not in the archive)")]
+    for p in result["points"]:
+        title = p["title"] or "(title unknown: cited, but not in a stored agreement)"
+        lines.append(f"  {p['point']:>6}  {title}  — {p['explicit']} citing, {p['suggested']} suggested")
+    if result["year_only"]:
+        lines.append(f"  {result['year_only']} items cite the agreement as a whole")
+    return "\n".join(lines)
+
+
+def budget_markdown(result: dict) -> str:
+    title = result["title"] or "(ikke i arkivet)"
+    lines = [f"## Aftale om budget {result['year']}, punkt {result['point']}: {title}", ""]
+    if result.get("text"):
+        lines += [result["text"], ""]
+    if result.get("status"):
+        lines += ["**Status:** " + result["status"], ""]
+    lines.append("### Sager der henviser til punktet")
+    lines += [f"- {_hit_line(h)}  \n  > {h['quote']}" for h in result["explicit"]] or ["- ingen"]
+    lines += ["", "### Sager om samme emne (forslag)"]
+    for h in result["suggested"]:
+        why = ", ".join(h["evidence"].get("matched", [])) or next(iter(h["evidence"].values()), "")
+        lines.append(f"- {_hit_line(h)} (score {h['score']:.2f}; {why})")
+    if not result["suggested"]:
+        lines.append("- ingen")
+    lines += ["", "### Sager der henviser til budgetaftalen som helhed"]
+    lines += [f"- {_hit_line(h)}" for h in result["year_only"]] or ["- ingen"]
+    return "\n".join(lines) + "\n"
+
+
+def budget_html(result: dict) -> str:
+    import html
+
+    e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    parts = [f"<h2>Aftale om budget {e(result['year'])}, punkt {e(result['point'])}: {e(result['title'] or '(ikke i arkivet)')}</h2>"]
+    if result.get("text"):
+        parts.append(f"<p>{e(result['text'])}</p>")
+    if result.get("status"):
+        parts.append(f"<p><strong>Status:</strong> {e(result['status'])}</p>")
+    for heading, key in (("Sager der henviser til punktet", "explicit"), ("Sager om samme emne (forslag)", "suggested"),
+                         ("Sager der henviser til budgetaftalen som helhed", "year_only")):  # fmt: skip
+        parts.append(f"<h3>{heading}</h3><ul>")
+        parts += [f"<li>{e(_hit_line(h))}</li>" for h in result[key]] or ["<li>ingen</li>"]
+        parts.append("</ul>")
+    return "\n".join(parts) + "\n"

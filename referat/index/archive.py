@@ -314,8 +314,16 @@ class Archive:
                     assert parsed.original is not None
                     self._ingest_one(parsed, report)
                     tick(parsed.original.source)
-            # In the same command and under the same lock: the index follows the store.
-            self.search_index().sync()
+            # In the same command and under the same lock: the index and the links follow the store.
+            index = self.search_index()
+            index.rebuilt = False
+            added, _removed = index.sync()
+            if index.rebuilt:  # the whole index was (re)built from the store: so are the links
+                self._rebuild_links()
+            elif added:
+                from referat.index.links import update_links
+
+                update_links(self.engine, index, added)
 
     def _fetcher(self) -> Any:
         try:
@@ -457,7 +465,13 @@ class Archive:
                     if progress is not None:
                         progress(done, total, original.source)
             self.search_index().rebuild()
+            self._rebuild_links()
         return report
+
+    def _rebuild_links(self) -> Any:
+        from referat.index.links import rebuild_links
+
+        return rebuild_links(self.engine, self.search_index())
 
     def _store_again(self, doc_id: int, original: Original, parsed: Parsed) -> tuple[int, int]:
         doc = parsed.document
@@ -494,7 +508,10 @@ class Archive:
     def reindex(self, engine: str | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the search index from the store into a new generation and swap it in."""
         with self.writing():
-            return self.search_index(engine).rebuild(progress)
+            count = self.search_index(engine).rebuild(progress)
+            if engine is None or engine == self.search_engine_name:
+                self._rebuild_links()
+            return count
 
     def search(self, query: str, *, sort: str = "relevance", limit: int = 10, offset: int = 0, **filters: Any) -> dict[str, Any]:
         """The contract's search result. `filters`: committee, date_from, date_to, outcome, case, kind."""
@@ -503,6 +520,28 @@ class Archive:
         index = self.search_index()
         request = SearchRequest(query, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
         return search(index.engine(), index.lookup, request)
+
+    # -- cases, histories, budget agreements -----------------------------------------------------
+
+    def case(self, query: str) -> dict[str, Any]:
+        """Every item filed under a case number or KLE prefix, oldest first (the contract's `case`)."""
+        from referat.index.history import case_lookup
+
+        return case_lookup(self.engine, query)
+
+    def history(self, subject: str) -> dict[str, Any] | None:
+        """The life of a case (a case number or an item id) across meetings and bodies."""
+        from referat.index.history import case_history
+
+        return case_history(self.engine, subject)
+
+    def budget(self, year: int, point: str | None = None) -> dict[str, Any] | None:
+        """A year's agreement points with counts, or one point with its explicit, suggested and year-only items."""
+        from referat.index.budget import budget_overview, budget_point
+
+        if point is None:
+            return budget_overview(self.engine, year)
+        return budget_point(self.engine, year, point.rstrip("."))
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ class SearchIndex:
         self.base = data_dir / "index" / engine_name
         self._engine: Engine | None = None
         self._hits: HitStore | None = None  # embedded engines: the records behind the hits
+        self.rebuilt = False  # set when a rebuild happened (derived data such as links must follow)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class SearchIndex:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Index the whole store into a new generation and make it live; returns the record count."""
+        self.rebuilt = True
         if self.engine_name == "postgres":
             engine = self._engine or self._open_engine(None)
             engine.clear()
@@ -201,9 +203,9 @@ class SearchIndex:
         if self._hits is not None:
             self._hits.commit()
 
-    def sync(self) -> tuple[int, int]:
+    def sync(self) -> tuple[list[str], list[str]]:
         """Add what the store has and the index lacks; drop what the store no longer has.
-        Returns (documents added, documents removed)."""
+        Returns the sha256 of the documents added and of those removed."""
         from sqlalchemy import select
         from sqlalchemy.orm import Session
 
@@ -214,13 +216,13 @@ class SearchIndex:
             stored = dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
             indexed = engine.indexed_documents()
             gone = sorted(indexed - stored.keys())
-            new = [stored[sha] for sha in stored.keys() - indexed]
+            added = sorted(stored.keys() - indexed)
             if gone:
                 self._delete(engine, gone)
-            self._add(engine, session, new)
-        if gone or new:
+            self._add(engine, session, [stored[sha] for sha in added])
+        if gone or added:
             self._commit(engine)
-        return len(new), len(gone)
+        return added, gone
 
     def refresh_documents(self, shas: list[str]) -> None:
         """Re-index documents whose records changed in place (a re-parse keeps the sha256)."""

@@ -1,0 +1,195 @@
+"""Case look-up and case histories (sagsforløb): what the store and its links say about one case.
+
+- `case_lookup("15.00.00-P05")`: every item filed under a number or KLE prefix, oldest first.
+- `case_history("15.00.00-P05-4-20" or an item id)`: the case's life as steps across meetings and
+  bodies: items with the same case number, earlier treatments they cite (resolved), later items
+  that cite them, and therefore the route upward (committee → Økonomiudvalget →
+  Kommunalbestyrelsen). Each step says `via` what linked it; treatments whose meeting is not in
+  the archive are listed as unresolved.
+- `history_markdown` / `history_html`: what a secretary pastes into a new case, in Danish.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from referat.index import store as S
+from referat.index.links import PREVIOUS
+from referat.index.search.records import item_record
+from referat.index.search.service import hit_dict
+from referat.parsers.casenumbers import decompose
+from referat.parsers.dates import danish_date
+
+MAX_STEPS = 500  # a history is a page, not the archive
+
+_LOADS = (
+    selectinload(S.ItemRow.sections),
+    selectinload(S.ItemRow.attachments),
+    selectinload(S.ItemRow.meeting).selectinload(S.MeetingRow.document),
+)
+# Bodies above the committees, in the order a case climbs.
+_RANK = {"økonomiudvalget": 1, "kommunalbestyrelsen": 2, "byrådet": 2, "borgerrepræsentationen": 2}
+
+
+def item_hit(row: S.ItemRow) -> dict[str, Any]:
+    record = item_record(row)
+    summary = record.extra.get("summary") or record.body
+    snippet = html.escape(summary[:220].rsplit(" ", 1)[0] + ("…" if len(summary) > 220 else ""), quote=True)
+    return hit_dict(record, 0.0, snippet)
+
+
+def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
+    return sorted(rows, key=lambda r: (r.meeting.date, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
+
+
+def case_lookup(db, query: str) -> dict[str, Any]:
+    """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first."""
+    kle = decompose(query)
+    full = kle is not None and kle.year is not None
+    with Session(db) as session:
+        where = S.ItemRow.case_key == S.case_key(query) if full or kle is None else S.case_prefix_filter(query)
+        if kle is None:  # a plain serial ("2019-012345"): exact, or under it
+            where = S.case_prefix_filter(query)
+        rows = session.scalars(select(S.ItemRow).join(S.MeetingRow).where(where).options(*_LOADS)).all()
+        items = [item_hit(r) for r in _sorted_rows(list(rows))]
+    return {"query": query, "kle": kle.to_dict() if kle else None, "items": items}
+
+
+def _resolve_subject(session: Session, subject: str) -> tuple[list[S.ItemRow], str | None]:
+    """Items a history starts from: an item id, or every item with a case number."""
+    row = session.scalar(select(S.ItemRow).where(S.ItemRow.uid == subject).options(*_LOADS))
+    if row is not None:
+        return [row], row.case_key
+    key = S.case_key(subject)
+    rows = session.scalars(select(S.ItemRow).where(S.ItemRow.case_key == key).options(*_LOADS)).all()
+    return list(rows), key if rows else None
+
+
+def case_history(db, subject: str) -> dict[str, Any] | None:
+    """The contract's `history` JSON, or None when neither an item id nor a stored case number."""
+    with Session(db) as session:
+        seeds, case_key = _resolve_subject(session, subject)
+        if not seeds:
+            return None
+        via: dict[int, str] = {}
+        rows: dict[int, S.ItemRow] = {}
+        for row in seeds:
+            rows[row.id] = row
+            via[row.id] = "case_number" if row.case_key else "previous_treatment"
+        frontier = list(rows)
+        while frontier and len(rows) < MAX_STEPS:
+            # Earlier treatments the items cite, and later items that cite them.
+            backward = session.execute(
+                select(S.TreatmentRow.resolved_item_id).where(S.TreatmentRow.item_id.in_(frontier), S.TreatmentRow.resolved_item_id.is_not(None))
+            ).scalars().all()  # fmt: skip
+            forward = session.execute(
+                select(S.TreatmentRow.item_id).where(S.TreatmentRow.resolved_item_id.in_(frontier))
+            ).scalars().all()  # fmt: skip
+            found: list[tuple[int, str]] = [(i, "previous_treatment") for i in backward] + [(i, "referenced_by") for i in forward]
+            new_ids = [i for i, _ in found if i not in rows]
+            frontier = []
+            if new_ids:
+                loaded = session.scalars(select(S.ItemRow).where(S.ItemRow.id.in_(new_ids)).options(*_LOADS)).all()
+                for row in loaded:
+                    rows[row.id] = row
+                    via[row.id] = next(v for i, v in found if i == row.id)
+                    frontier.append(row.id)
+                # The route upward: the same case number in other bodies joins the history too.
+                keys = {r.case_key for r in loaded if r.case_key and r.case_key != case_key}
+                if keys:
+                    for row in session.scalars(select(S.ItemRow).where(S.ItemRow.case_key.in_(keys)).options(*_LOADS)):
+                        if row.id not in rows:
+                            rows[row.id] = row
+                            via[row.id] = "case_number"
+                            frontier.append(row.id)
+        ordered = _sorted_rows(list(rows.values()))
+        unresolved = session.execute(
+            select(S.TreatmentRow, S.ItemRow.uid)
+            .join(S.ItemRow, S.TreatmentRow.item_id == S.ItemRow.id)
+            .where(S.TreatmentRow.item_id.in_(list(rows)), S.TreatmentRow.resolved_item_id.is_(None))
+            .order_by(S.TreatmentRow.date)
+        ).all()
+        fallback = {
+            (link.from_item_id, link.to_item_id): link.evidence
+            for link in session.scalars(select(S.LinkRow).where(S.LinkRow.kind == PREVIOUS, S.LinkRow.from_item_id.in_(list(rows))))
+        }
+        steps = []
+        for row in ordered:
+            hit = item_hit(row)
+            step = {k: hit[k] for k in ("id", "meeting_date", "committee", "item_number", "title", "case_number", "outcome", "decision")}
+            step["via"] = via[row.id]
+            notes = [e for (a, b), e in fallback.items() if b == row.id and e and ("renumbered" in e or "committee_matched" in e)]
+            if notes:
+                step["evidence"] = notes
+            steps.append(step)
+        subject_row = seeds[0]
+        return {
+            "subject": subject,
+            "case_number": subject_row.case_number,
+            "title": subject_row.title,
+            "steps": steps,
+            "unresolved": [
+                {"body": t.body, "date": t.date.isoformat(), "item_number": t.item_number, "cited_by": uid, "in_archive": False}
+                for t, uid in unresolved
+            ],
+        }
+
+
+_OUTCOME_DA = {
+    "approved": "Godkendt", "approved_with_remarks": "Godkendt med bemærkninger", "noted": "Taget til efterretning",
+    "recommended": "Indstillet til godkendelse", "postponed": "Udsat", "referred_back": "Sendt tilbage",
+    "rejected": "Ikke godkendt", "other": "Anden beslutning",
+}  # fmt: skip
+
+
+def _decision_line(step: dict) -> str:
+    decision = (step.get("decision") or "").strip()
+    if not decision:
+        return "Ingen beslutning i referatet."
+    first = " ".join(decision.split())
+    return first if first.endswith((".", "!", "?")) else first + "."
+
+
+def history_markdown(history: dict[str, Any]) -> str:
+    """The sagsforløb as Markdown, in the words and date format a secretariat uses."""
+    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
+    lines = [f"## {heading}", ""]
+    for step in history["steps"]:
+        day = danish_date(date.fromisoformat(step["meeting_date"]))
+        lines.append(f"- **{step['committee']}, {day}, punkt {step['item_number']}**: {step['title']}  ")
+        lines.append(f"  Beslutning: {_decision_line(step)}")
+    if history["unresolved"]:
+        lines += ["", "Tidligere behandlinger, der ikke findes i arkivet:", ""]
+        for t in history["unresolved"]:
+            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
+            lines.append(f"- {t['body']}, {danish_date(date.fromisoformat(t['date']))}{number}")
+    return "\n".join(lines) + "\n"
+
+
+def history_html(history: dict[str, Any]) -> str:
+    """The same as HTML (every piece of document text escaped), to paste into a case system."""
+    e = lambda text: html.escape(str(text), quote=True)  # noqa: E731
+    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
+    parts = [f"<h2>{e(heading)}</h2>", "<ol class=\"sagsforloeb\">"]
+    for step in history["steps"]:
+        day = danish_date(date.fromisoformat(step["meeting_date"]))
+        parts.append(
+            f"<li><strong>{e(step['committee'])}, {e(day)}, punkt {e(step['item_number'])}</strong>: {e(step['title'])}"
+            f"<br>Beslutning: {e(_decision_line(step))}</li>"
+        )
+    parts.append("</ol>")
+    if history["unresolved"]:
+        parts.append("<p>Tidligere behandlinger, der ikke findes i arkivet:</p><ul>")
+        for t in history["unresolved"]:
+            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
+            parts.append(f"<li>{e(t['body'])}, {e(danish_date(date.fromisoformat(t['date'])))}{e(number)}</li>")
+        parts.append("</ul>")
+    return "\n".join(parts) + "\n"
+
+
+__all__ = ["case_lookup", "case_history", "history_markdown", "history_html", "item_hit", "or_"]
