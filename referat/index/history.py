@@ -64,7 +64,10 @@ def _resolve_subject(session: Session, subject: str) -> tuple[list[S.ItemRow], s
     """Items a history starts from: an item id, or every item with a case number."""
     row = session.scalar(select(S.ItemRow).where(S.ItemRow.uid == subject).options(*_LOADS))
     if row is not None:
-        return [row], row.case_key
+        if not row.case_key:
+            return [row], None
+        siblings = session.scalars(select(S.ItemRow).where(S.ItemRow.case_key == row.case_key, S.ItemRow.id != row.id).options(*_LOADS)).all()
+        return [row, *siblings], row.case_key
     key = S.case_key(subject)
     rows = session.scalars(select(S.ItemRow).where(S.ItemRow.case_key == key).options(*_LOADS)).all()
     return list(rows), key if rows else None

@@ -167,11 +167,8 @@ def _resolve_treatments(session: Session, treatment_rows: list[Any], report: Lin
     if updates:
         from sqlalchemy import bindparam
 
-        session.execute(
-            update(S.TreatmentRow).where(S.TreatmentRow.id == bindparam("tid")).values(resolved_item_id=bindparam("rid")),
-            updates,
-            execution_options={"synchronize_session": False},
-        )
+        table = S.TreatmentRow.__table__
+        session.connection().execute(table.update().where(table.c.id == bindparam("tid")).values(resolved_item_id=bindparam("rid")), updates)
     _insert_links(session, links)
 
 

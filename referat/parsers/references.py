@@ -17,6 +17,7 @@ from referat.model import BudgetRef, Treatment
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
 
+_BEFORE_DATE = re.compile(r"(?:s?\s+møde)?\s*(?:,|\bden\b|\bd\.)?\s*$", re.IGNORECASE)
 _ITEM_NUMBER = re.compile(r"\b(?:Punkt|punkt|Pkt|pkt|Dagsordenspunkt|dagsordenspunkt|Sag|sag)\.?\s*(?:nr\.?\s*)?(\d{1,3})\b")
 
 
@@ -27,7 +28,11 @@ def parse_treatment_line(line: str, default_body: str | None = None) -> Treatmen
         return None
     when, date_match = dates[0]
     committees = find_committees(line[: date_match.start()]) or find_committees(line)
-    body = canonical_committee(committees[0].group(0)) if committees else default_body
+    if committees:
+        body = canonical_committee(committees[0].group(0))
+    else:  # a body the name pattern does not know, or misspelled ("Teknik- og Miljøudvalet"): the words before the date
+        before = _BEFORE_DATE.sub("", line[: date_match.start()]).strip(" ,.:;-–")
+        body = canonical_committee(before) if re.match(r"^[A-ZÆØÅ]", before) and len(before) <= 80 else default_body
     if not body:
         return None
     number = _ITEM_NUMBER.search(line, date_match.end())

@@ -8,8 +8,10 @@ no index folder on every machine).
   Queries are tsquery literals for the same reason (`CAST(:q AS tsquery)`, a bound parameter: no
   user text is ever part of the SQL). Field positions are kept apart by a gap, so a phrase never
   runs from one field into the next, as in the embedded engines.
-- `search_terms(term, df)`: the vocabulary for typo tolerance, kept up to date on every add and
-  delete in SQL (`ts_stat` over 100,000 records takes seconds, a look-up here a millisecond).
+- `search_terms(term, title, decision, body)`: the vocabulary for typo tolerance with each
+  term's document frequency per field (a term's frequency is the largest of them, as tantivy and
+  Whoosh count per field), kept up to date on every add and delete in SQL (`ts_stat` over
+  100,000 records takes seconds, a look-up here a millisecond).
 - `search_meta`: the marker (engine, schema, analyzer versions) that `needs_rebuild` compares.
 
 The tables are not part of the Alembic migrations: they are derived data, rebuilt from the store
@@ -31,7 +33,7 @@ from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult
 from referat.index.search.query import Clause, QueryPlan
 from referat.index.search.records import SearchRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
 LABELS = {"title": "A", "decision": "B", "body": "C"}
 # ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
@@ -82,10 +84,19 @@ def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
             CONSTRAINT pk_search_records{suffix} PRIMARY KEY (uid))""",
         f"""CREATE TABLE {ine}search_terms{suffix} (
             term text COLLATE "C" NOT NULL,
-            df integer NOT NULL,
+            title integer NOT NULL,
+            decision integer NOT NULL,
+            body integer NOT NULL,
             CONSTRAINT pk_search_terms{suffix} PRIMARY KEY (term))""",
     ]
 
+
+# Per term of the rows in {source} (aliased r): in how many of them it occurs in each field.
+_TERM_COUNTS = (
+    "SELECT u.lexeme AS term, count(*) FILTER (WHERE 'A' = ANY(u.weights)) AS title,"
+    " count(*) FILTER (WHERE 'B' = ANY(u.weights)) AS decision, count(*) FILTER (WHERE 'C' = ANY(u.weights)) AS body"
+    " FROM {source} r, unnest(r.tsv) u"
+)
 
 _INDEXES = {  # name → definition (on search_records)
     "tsv": "USING {fts} (tsv{ops})",
@@ -191,10 +202,10 @@ class PostgresEngine(Engine):
         if not self._building:  # a rebuild counts the whole vocabulary once, at commit
             conn.execute(
                 text(
-                    f"INSERT INTO {terms_table} (term, df)"
-                    f" SELECT u.lexeme, count(*) FROM {records_table} r, unnest(r.tsv) u"
+                    f"INSERT INTO {terms_table} (term, title, decision, body) {_TERM_COUNTS.format(source=records_table)}"
                     " WHERE r.uid = ANY(:uids) GROUP BY u.lexeme"
-                    f" ON CONFLICT (term) DO UPDATE SET df = {terms_table}.df + EXCLUDED.df"
+                    f" ON CONFLICT (term) DO UPDATE SET title = {terms_table}.title + EXCLUDED.title,"
+                    f" decision = {terms_table}.decision + EXCLUDED.decision, body = {terms_table}.body + EXCLUDED.body"
                 ),
                 {"uids": list(latest)},
             )
@@ -213,8 +224,9 @@ class PostgresEngine(Engine):
         result = conn.execute(
             text(
                 f"WITH gone AS (DELETE FROM {records_table} WHERE {column} = ANY(:keys) RETURNING tsv),"
-                " counts AS (SELECT u.lexeme, count(*) AS n FROM gone, unnest(gone.tsv) u GROUP BY u.lexeme)"
-                f" UPDATE {terms_table} t SET df = t.df - counts.n FROM counts WHERE t.term = counts.lexeme"
+                " counts AS (" + _TERM_COUNTS.format(source="gone") + " GROUP BY u.lexeme)"
+                f" UPDATE {terms_table} t SET title = t.title - counts.title, decision = t.decision - counts.decision,"
+                " body = t.body - counts.body FROM counts WHERE t.term = counts.lexeme"
             ),
             {"keys": keys},
         )
@@ -227,7 +239,7 @@ class PostgresEngine(Engine):
         if self._building:
             self._swap_in(conn)
         elif self._deleted:
-            conn.execute(text("DELETE FROM search_terms WHERE df <= 0"))
+            conn.execute(text("DELETE FROM search_terms WHERE GREATEST(title, decision, body) <= 0"))
         conn.commit()
         conn.close()
         self._conn, self._building, self._deleted = None, False, False
@@ -236,7 +248,7 @@ class PostgresEngine(Engine):
         """Count the vocabulary, index the new tables, then replace the old ones by renaming:
         readers wait only for the renames, never for the indexing."""
         conn.execute(
-            text("INSERT INTO search_terms_new (term, df) SELECT u.lexeme, count(*) FROM search_records_new r, unnest(r.tsv) u GROUP BY u.lexeme")
+            text(f"INSERT INTO search_terms_new (term, title, decision, body) {_TERM_COUNTS.format(source='search_records_new')} GROUP BY u.lexeme")
         )
         rum = self._rum(conn)
         for ddl in _index_ddl("_new", rum, if_not_exists=False):
@@ -313,7 +325,10 @@ class PostgresEngine(Engine):
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self.db.connect() as conn:
             rows = conn.execute(
-                text("SELECT term, df FROM search_terms WHERE term LIKE :p AND df > 0 ORDER BY df DESC, term LIMIT :n"),
+                text(
+                    "SELECT term, GREATEST(title, decision, body) AS df FROM search_terms"
+                    " WHERE term LIKE :p AND GREATEST(title, decision, body) > 0 ORDER BY df DESC, term LIMIT :n"
+                ),
                 {"p": pattern, "n": limit},
             ).all()
         return [(t, int(df)) for t, df in rows]

@@ -55,7 +55,7 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
 def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, lookup: Lookup, analyzer: Analyzer) -> str | None:
     suggestion = query
     for typed, term in corrections:
-        if word := surface_form(term, engine, lookup, analyzer):
+        if word := surface_form(term, engine, lookup, analyzer, typed=typed):
             suggestion = suggestion.replace(typed, word, 1)
     return suggestion if suggestion != query else None
 
@@ -126,9 +126,11 @@ def similar_terms(term: str, engine: Engine) -> list[tuple[str, int]]:
     return out[:5]
 
 
-def surface_form(term: str, engine: Engine, lookup: Lookup, analyzer: Analyzer) -> str | None:
+def surface_form(term: str, engine: Engine, lookup: Lookup, analyzer: Analyzer, typed: str = "") -> str | None:
     """A word as the archive writes it for an index term (terms are lemmas or stems): taken from
-    the text of a record that holds the term."""
+    the text of a record that holds the term; of its spellings there, the one nearest to what was
+    typed ("omgang" → "omfang", not "omfanget"), so engines that order equally good records
+    differently still suggest the same word."""
     plan = QueryPlan(term, [Clause("terms", [term])])
     found = engine.search(plan, Filters(kinds=("item", "budget_point", "document")), limit=1)
     if not found.hits:
@@ -136,11 +138,11 @@ def surface_form(term: str, engine: Engine, lookup: Lookup, analyzer: Analyzer) 
     record = lookup([found.hits[0][0]]).get(found.hits[0][0])
     if record is None:
         return None
-    for text in (record.title, record.decision, record.body):
-        for token in analyzer.tokens(text):
-            if token.term == term:
-                return token.surface.lower()
-    return None
+    forms = [t.surface.lower() for text in (record.title, record.decision, record.body) for t in analyzer.tokens(text) if t.term == term]
+    if not forms or not typed:
+        return forms[0] if forms else None
+    typed = typed.lower()
+    return min(dict.fromkeys(forms), key=lambda form: bounded_levenshtein(typed, form, len(typed) + len(form)))
 
 
 def bounded_levenshtein(a: str, b: str, k: int) -> int:

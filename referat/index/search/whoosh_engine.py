@@ -16,7 +16,7 @@ from whoosh import query as Q
 from whoosh import scoring, sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.matching import RequireMatcher
+from whoosh.matching import AndNotMatcher, RequireMatcher
 
 from referat.index.analysis import default_analyzer
 from referat.index.search.case import case_field_terms
@@ -35,6 +35,20 @@ class _Require(Q.Require):
 
     def matcher(self, searcher, context=None):
         return RequireMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh 2.7.4 skips the excluded matcher forward only when both start on the same
+    document, so "junge -kr" kept a document with "kr" whenever "kr" also occurred earlier."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(Q.AndNot):
+    def matcher(self, searcher, context=None):
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
 
 
 def _schema() -> Schema:
@@ -204,7 +218,7 @@ class WhooshEngine(Engine):
         else:  # never And(Every(), ...): whoosh's normalize() turns that into Every()
             query = filt if filt is not None else Q.Every()
         if must_not:
-            query = Q.AndNot(query, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
+            query = _AndNot(query, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
         return query
 
     def _clause(self, clause: Clause) -> Q.Query:
