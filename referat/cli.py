@@ -531,6 +531,22 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
         click.echo(budget_markdown(result), nl=False)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.pass_obj
+@reports_errors
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the archive as a read-only web site: search, items, cases, budget points, meetings.
+
+    Danish labels; a JSON API under /api/ mirrors the command-line contract (see /api).
+    Binds to 127.0.0.1 unless told otherwise.
+    """
+    from referat.web.server import run
+
+    run(settings, host=host, port=port)
+
+
 def main() -> None:
     cli(prog_name="referat")
 
