@@ -655,3 +655,29 @@ def test_danish_letters_survive_everything():
     """)
     assert doc.meeting.items[0].title == "Øget trivsel på Ålholm Skole – ÆØÅ æøå"
     assert doc.meeting.committee == "Børne- og Skoleudvalget"
+
+
+def test_kle_number_with_two_digit_year_is_not_a_date():
+    assert parse_date("Sagsnummer: 17.01.00-Ø00-2-24") is None
+
+
+def test_heading_and_content_on_one_line_as_web_pages_print_them():
+    doc = minutes("""
+        # Referat – Kommunalbestyrelsen 29.01.2024
+
+        ## Punkt 4: Budgetopfølgning pr. 31. december 2023
+
+        Tidligere behandling: Økonomiudvalget den 15. januar 2024 Punkt 1
+
+        Beslutning: Taget til efterretning.
+    """)
+    item = doc.meeting.items[0]
+    assert [(t.body, t.item_number) for t in item.previous_treatments] == [("Økonomiudvalget", 1)]
+    assert item.decision == "Taget til efterretning." and item.outcome is Outcome.NOTED
+
+
+def test_meeting_date_from_the_address_when_the_heading_has_none():
+    text = "# Referat – Børne- og Skoleudvalget\n\n## Punkt 2: Skolestruktur\n\n### Beslutning\n\nUdsættes.\n"
+    doc = parse(text, source="https://ballerup.dk/dagsorden/boerne-og-skoleudvalget-05-02-2024")
+    assert doc.meeting.date == date(2024, 2, 5)
+    assert any("name" in w for w in doc.warnings)

@@ -24,7 +24,7 @@ def parse(text: str, source: str = "", sha256: str = "") -> Document:
     """Parse one document's text (as `referat.ingest.load_text` gives it)."""
     lines = split_lines(text)
     try:
-        if (minutes := parse_minutes(lines)) is not None:
+        if (minutes := parse_minutes(lines, source)) is not None:
             kind = DocumentKind.MINUTES if minutes.kind == "minutes" else DocumentKind.AGENDA
             return Document(kind, source, sha256, minutes.title, minutes.warnings, meeting=minutes.meeting)
         if (budget := parse_budget_agreement(lines)) is not None:

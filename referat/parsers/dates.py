@@ -24,7 +24,8 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_RE = re.compile(
     rf"(?<![\w.\-/])(?P<d1>\d{{1,2}})\.?\s*(?P<month>{_MONTH})\.?\s+(?P<y1>\d{{4}})(?!\d)"
     r"|(?<![\w.\-/])(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})(?!\d)"
-    r"|(?<![\w.\-/])(?P<d3>\d{1,2})[.\-/](?P<m3>\d{1,2})[.\-/ ](?P<y3>\d{4}|\d{2})(?![\d])",
+    # not "17.01.00-Ø00-2-24": a KLE case number is no date
+    r"|(?<![\w.\-/])(?P<d3>\d{1,2})[.\-/](?P<m3>\d{1,2})[.\-/ ](?P<y3>\d{4}|\d{2})(?!\d|-\w|\.\d)",
     re.IGNORECASE,
 )
 TIME_RE = re.compile(r"\b[Kk]l\.?\s*(?P<h>[0-2]?\d)(?:[:.](?P<m>[0-5]\d))?(?!\d)")
@@ -43,6 +44,23 @@ def parse_date(text: str) -> date | None:
     """The first date in `text`, or None."""
     dates = find_dates(text)
     return dates[0][0] if dates else None
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(?:(?P<d>\d{1,2})[-_.](?P<m>\d{1,2})[-_.](?P<y>(?:19|20)\d{2})|(?P<y2>(?:19|20)\d{2})[-_.](?P<m2>\d{2})[-_.](?P<d2>\d{2}))(?!\d)")
+
+
+def date_in_name(name: str) -> date | None:
+    """The last date in a file name or URL ("…/okonomiudvalget-15-01-2024", "referat_2024-01-15.pdf")."""
+    found = None
+    for m in _NAME_DATE.finditer(name):
+        try:
+            if m.group("y"):
+                found = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+            else:
+                found = date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2")))
+        except ValueError:
+            continue
+    return found
 
 
 def parse_time(text: str) -> str | None:

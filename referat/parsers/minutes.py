@@ -21,7 +21,7 @@ from referat.model import AgendaItem, Meeting, Participant, Section
 from referat.parsers import sections as S
 from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
 from referat.parsers.committees import canonical_committee, find_committees
-from referat.parsers.dates import find_dates, parse_date, parse_time
+from referat.parsers.dates import date_in_name, find_dates, parse_date, parse_time
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
 from referat.parsers.text import Line, fold_key, join_block
@@ -40,6 +40,7 @@ TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,3})
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
+_INLINE_HEADING = re.compile(r"^([A-ZÆØÅ][^:]{2,44}):\s+(\S.*)$")
 _TITLE_CASE_SUFFIX = re.compile(r"\s*\(?\b(?:Sagsnr|Sag nr|Journalnr|J\.\s?nr)\.?\s*:?\s*(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\)?\s*$", re.I)
 
 _PARTICIPANT_LABEL = re.compile(
@@ -159,8 +160,11 @@ def _followed_by_item_body(lines: list[Line], i: int) -> bool:
     return False
 
 
-def parse_minutes(lines: list[Line]) -> MinutesResult | None:
-    """The meeting a minutes/agenda text describes, or None when it has no agenda items."""
+def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
+    """The meeting a minutes/agenda text describes, or None when it has no agenda items.
+
+    `source` (a path or URL) is only read for a date when the text's heading has none: web pages
+    such as ballerup.dk/dagsorden/<committee>-<dd-mm-yyyy> put the date in the address."""
     toc_lines, toc = find_toc(lines)
     headings = find_item_headings(lines, toc_lines, toc)
     if not headings:
@@ -196,6 +200,9 @@ def parse_minutes(lines: list[Line]) -> MinutesResult | None:
     if committee is None:
         warnings.append("No committee name found in the document's heading.")
     meeting_date, start_time = _find_date_and_time(header, title)
+    if meeting_date is None and (from_source := date_in_name(source)):
+        meeting_date = from_source
+        warnings.append(f"No meeting date in the heading; used the date in the document's name ({meeting_date.isoformat()}).")
     if meeting_date is None:
         dates = find_dates("\n".join(line.text for line in lines))
         if not dates:
@@ -298,10 +305,13 @@ def _parse_item(
                 case_number = number
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
+        inline = None
+        if heading_text is None and text and (m := _INLINE_HEADING.match(text)) and (h := S.section_heading(m.group(1))):
+            heading_text, inline = h, Line(m.group(2))  # "Beslutning: Godkendt." on one line, as web pages print it
         if heading_text is not None:
             if current is not None:
                 sections.append(_section(current))
-            current = None if fold_key(heading_text) in S.WRAPPER_HEADINGS else (heading_text, [])
+            current = None if fold_key(heading_text) in S.WRAPPER_HEADINGS else (heading_text, [inline] if inline else [])
             continue
         if current is None:
             pre.append(line)
