@@ -226,7 +226,7 @@ class PostgresEngine(Engine):
                 f"WITH gone AS (DELETE FROM {records_table} WHERE {column} = ANY(:keys) RETURNING tsv),"
                 " counts AS (" + _TERM_COUNTS.format(source="gone") + " GROUP BY u.lexeme)"
                 f" UPDATE {terms_table} t SET title = t.title - counts.title, decision = t.decision - counts.decision,"
-                " body = t.body - counts.body FROM counts WHERE t.term = counts.lexeme"
+                " body = t.body - counts.body FROM counts WHERE t.term = counts.term"
             ),
             {"keys": keys},
         )

@@ -126,23 +126,28 @@ def similar_terms(term: str, engine: Engine) -> list[tuple[str, int]]:
     return out[:5]
 
 
+SURFACE_RECORDS = 5  # records read for a term's spellings (engines may order equals differently)
+
+
 def surface_form(term: str, engine: Engine, lookup: Lookup, analyzer: Analyzer, typed: str = "") -> str | None:
-    """A word as the archive writes it for an index term (terms are lemmas or stems): taken from
-    the text of a record that holds the term; of its spellings there, the one nearest to what was
-    typed ("omgang" → "omfang", not "omfanget"), so engines that order equally good records
-    differently still suggest the same word."""
+    """A word as the archive writes it for an index term (terms are lemmas or stems), from the
+    texts of the first few records that hold the term: of those spellings, the one nearest to
+    what was typed ("omgang" → "omfang", not "omfanget"), then the most frequent. Reading a few
+    records rather than the best one keeps the suggestion the same on every engine."""
     plan = QueryPlan(term, [Clause("terms", [term])])
-    found = engine.search(plan, Filters(kinds=("item", "budget_point", "document")), limit=1)
-    if not found.hits:
+    found = engine.search(plan, Filters(kinds=("item", "budget_point", "document")), limit=SURFACE_RECORDS)
+    records = lookup([uid for uid, _ in found.hits])
+    counts: dict[str, int] = {}
+    for record in records.values():
+        for text in (record.title, record.decision, record.body):
+            for token in analyzer.tokens(text):
+                if token.term == term:
+                    form = token.surface.lower()
+                    counts[form] = counts.get(form, 0) + 1
+    if not counts:
         return None
-    record = lookup([found.hits[0][0]]).get(found.hits[0][0])
-    if record is None:
-        return None
-    forms = [t.surface.lower() for text in (record.title, record.decision, record.body) for t in analyzer.tokens(text) if t.term == term]
-    if not forms or not typed:
-        return forms[0] if forms else None
     typed = typed.lower()
-    return min(dict.fromkeys(forms), key=lambda form: bounded_levenshtein(typed, form, len(typed) + len(form)))
+    return min(counts, key=lambda form: (bounded_levenshtein(typed, form, len(typed) + len(form)) if typed else 0, -counts[form], form))
 
 
 def bounded_levenshtein(a: str, b: str, k: int) -> int:
