@@ -206,13 +206,19 @@ class ProgressBar:
             click.echo(err=True)
 
 
-def report_ingest(report: Any, fmt: str, what: str) -> None:
-    """Print an ingest or fetch report; failures one line each on stderr; exit 1 if any failed."""
+def _failures_then_json(report: Any, fmt: str) -> bool:
+    """Each failed input as one line on stderr; the report as JSON if asked. True if it printed JSON."""
     for problem in report.failed:
         click.echo(f"{problem.source}: {problem.error}", err=True)
     if fmt == "json":
         print_json(report.to_dict())
-    else:
+        return True
+    return False
+
+
+def report_ingest(report: Any, fmt: str, what: str) -> None:
+    """Print an ingest or fetch report; failures one line each on stderr; exit 1 if any failed."""
+    if not _failures_then_json(report, fmt):
         click.echo(
             f"{report.ingested} ingested ({report.meetings} meetings, {report.items} items), "
             f"{report.unchanged} unchanged, {len(report.failed)} failed"
@@ -276,11 +282,7 @@ def reparse(settings: Settings, jobs: int, ocr: bool, wait: float, fmt: str) -> 
     """
     with open_archive(settings, wait) as archive, ProgressBar("Reparsing") as progress:
         report = archive.reparse(jobs=jobs, ocr=ocr, progress=progress)
-    for problem in report.failed:
-        click.echo(f"{problem.source}: {problem.error}", err=True)
-    if fmt == "json":
-        print_json(report.to_dict())
-    else:
+    if not _failures_then_json(report, fmt):
         click.echo(
             f"{report.reparsed} reparsed ({report.meetings} meetings, {report.items} items), "
             f"{len(report.failed)} failed."

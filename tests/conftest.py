@@ -8,7 +8,10 @@ Components the suite needs from the machine (PostgreSQL, Tesseract, Chromium) ar
 from __future__ import annotations
 
 import os
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -38,3 +41,21 @@ def pg_url() -> str:
     url = os.environ.get("REFERAT_TEST_PG_URL", "")
     require("PostgreSQL", bool(url), "set REFERAT_TEST_PG_URL=$(scripts/start-postgres) to run these tests")
     return url
+
+
+@contextmanager
+def pg_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
+    """A fresh schema on the PostgreSQL server for one test (or module), dropped afterwards;
+    yields a URL whose connections use it."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

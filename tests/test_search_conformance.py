@@ -8,15 +8,14 @@ tantivy, Whoosh and PostgreSQL (the real server that .ci/run starts).
 from __future__ import annotations
 
 import shutil
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from textwrap import dedent
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from referat.index.archive import Archive
+from tests.conftest import pg_schema
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ENGINES = ["tantivy", "whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -76,23 +75,6 @@ EXTRA = {
 }
 
 
-def _engine_db(request: pytest.FixtureRequest, engine: str) -> Iterator[str | None]:
-    if engine != "postgres":
-        yield None
-        return
-    base = request.getfixturevalue("pg_url")
-    schema = f"s_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     engine = request.param
@@ -101,16 +83,12 @@ def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         shutil.copy(sample, folder / sample.name)
     for name, body in EXTRA.items():
         (folder / name).write_text(dedent(body).strip() + "\n", encoding="utf-8")
-    db_gen = _engine_db(request, engine)
-    db_url = next(db_gen)
-    with Archive(tmp_path_factory.mktemp(f"data-{engine}"), db_url, search_engine=engine) as opened:
+    with ExitStack() as stack:
+        db_url = stack.enter_context(pg_schema(request.getfixturevalue("pg_url"), "s")) if engine == "postgres" else None
+        opened = stack.enter_context(Archive(tmp_path_factory.mktemp(f"data-{engine}"), db_url, search_engine=engine))
         report = opened.ingest([folder])
         assert not report.failed, report.failed
         yield opened
-    try:
-        next(db_gen)
-    except StopIteration:
-        pass
 
 
 def ids(result: dict) -> list[str]:

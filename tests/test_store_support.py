@@ -9,16 +9,15 @@ needs, including broken ones; it is module-level so worker processes can import 
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from referat import model
 from referat.index.archive import Archive
+from tests.conftest import pg_schema
 
 DBS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -29,17 +28,8 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None
         return
-    base = request.getfixturevalue("pg_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema(request.getfixturevalue("pg_url")) as url:
+        yield url
 
 
 @pytest.fixture
