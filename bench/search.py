@@ -14,7 +14,8 @@ Whoosh indexes slowly, so it runs on a smaller archive (`REFERAT_BENCH_WHOOSH_IT
 20,000) and tantivy is measured on that one too, for the ratio. PostgreSQL runs when
 `REFERAT_BENCH_PG_URL` or `REFERAT_TEST_PG_URL` is set: the archive is copied into a schema of its
 own (kept for the next run). Also `referat search` end to end (process start included), median
-of 10. `REFERAT_BENCH_ITEMS` changes the archive size; `REFERAT_BENCH_PROFILE=1` prints where the
+of 10. `REFERAT_BENCH_ITEMS` changes the archive size, `REFERAT_BENCH_ENGINES=postgres` (a comma
+list) measures only some engines; `REFERAT_BENCH_PROFILE=1` prints where the
 query time goes (cProfile) for each engine.
 
     python -m bench search
@@ -40,6 +41,7 @@ from bench.common import ROOT, folder_mb, note, peak_rss_mb, percentile, reset_p
 
 ITEMS = int(os.environ.get("REFERAT_BENCH_ITEMS", "100000"))
 WHOOSH_ITEMS = int(os.environ.get("REFERAT_BENCH_WHOOSH_ITEMS", "20000"))
+ENGINES = os.environ.get("REFERAT_BENCH_ENGINES", "tantivy,whoosh,postgres").split(",")
 N_QUERIES, SEED, WARMUP = 500, 20201, 50
 TARGET_BUILD = 2000  # items/s, tantivy, 2 cores
 TARGET_P50, TARGET_P95 = 5.0, 20.0  # ms, embedded engines
@@ -329,19 +331,22 @@ def run(report) -> None:
                    f"{r['slowest'][0]['q']!r} {r['slowest'][0]['filters'] or ''} {r['slowest'][0]['ms']} ms; "
                    f"{r['zero_hits']} of {N_QUERIES} queries found nothing")
 
-    tantivy = engine_run("tantivy", data_dir, "tantivy")
-    show("tantivy", tantivy, ITEMS)
+    tantivy = None
+    if "tantivy" in ENGINES:
+        tantivy = engine_run("tantivy", data_dir, "tantivy")
+        show("tantivy", tantivy, ITEMS)
+        cli = cli_end_to_end(data_dir)
+        if cli is None:
+            note("search", "`referat search` is not installed in this environment; end-to-end figure skipped")
+        elif "error" in cli:
+            note("search", f"`referat search` failed: {cli['error']}; end-to-end figure skipped")
+        else:
+            report("search", f"tantivy {ITEMS // 1000}k: `referat search` end to end ms, median of {cli['runs']}",
+                   cli["median"], f"<= {TARGET_CLI:g}", cli["median"] <= TARGET_CLI)
 
-    cli = cli_end_to_end(data_dir)
-    if cli is None:
-        note("search", "`referat search` is not installed in this environment; end-to-end figure skipped")
-    elif "error" in cli:
-        note("search", f"`referat search` failed: {cli['error']}; end-to-end figure skipped")
-    else:
-        report("search", f"tantivy {ITEMS // 1000}k: `referat search` end to end ms, median of {cli['runs']}", cli["median"],
-               f"<= {TARGET_CLI:g}", cli["median"] <= TARGET_CLI)
-
-    if not _engine_available("whoosh"):
+    if "whoosh" not in ENGINES:
+        pass
+    elif not _engine_available("whoosh"):
         note("search", "the Whoosh engine is not there yet (referat.index.search.whoosh_engine); skipped")
     else:
         n = min(WHOOSH_ITEMS, ITEMS)
@@ -350,7 +355,7 @@ def run(report) -> None:
             note("search", f"Whoosh measured on a smaller archive of {n:,} items (REFERAT_BENCH_WHOOSH_ITEMS); tantivy too, for the ratio")
             t_small = engine_run("tantivy-small", small, "tantivy")
         else:
-            t_small = tantivy
+            t_small = tantivy or engine_run("tantivy", data_dir, "tantivy")
         w = engine_run("whoosh", small, "whoosh")
         show("whoosh", w, n)
         ratio_build = (t_small["records"] / t_small["build_s"]) / (w["records"] / w["build_s"])
@@ -360,7 +365,9 @@ def run(report) -> None:
                f"{w['p50'] / t_small['p50']:.0f}x / {w['p95'] / t_small['p95']:.0f}x", None)
 
     pg_base = os.environ.get("REFERAT_BENCH_PG_URL") or os.environ.get("REFERAT_TEST_PG_URL")
-    if not pg_base:
+    if "postgres" not in ENGINES:
+        pass
+    elif not pg_base:
         note("search", "PostgreSQL skipped: set REFERAT_BENCH_PG_URL (or REFERAT_TEST_PG_URL) to measure it")
     elif not _engine_available("postgres"):
         note("search", "the PostgreSQL engine is not there yet (referat.index.search.postgres_engine); skipped")
@@ -370,8 +377,12 @@ def run(report) -> None:
         pg = engine_run("postgres", copy[0], "postgres", copy[1])
         show("postgres", pg, ITEMS, pg=True)
 
-    out = ROOT / ".bench" / "search-results.json"
-    out.write_text(json.dumps(results, indent=1, default=str))
+    out = ROOT / ".bench" / "search-results.json"  # every figure in detail (per query kind, slowest queries)
+    try:
+        earlier = json.loads(out.read_text())
+    except (OSError, ValueError):
+        earlier = {}
+    out.write_text(json.dumps({**earlier, **results}, indent=1, default=str))
 
 
 def _worker(argv: list[str]) -> int:
