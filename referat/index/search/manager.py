@@ -43,6 +43,7 @@ class SearchIndex:
         self.base = data_dir / "index" / engine_name
         self._engine: Engine | None = None
         self._hits: HitStore | None = None  # embedded engines: the records behind the hits
+        self._generation: str | None = None  # embedded engines: the folder the open engine reads
         self.rebuilt = False  # set when a rebuild happened (derived data such as links must follow)
 
     # --- opening --------------------------------------------------------------------------
@@ -65,14 +66,41 @@ class SearchIndex:
 
         return open_engine(self.engine_name, path=path, db=self.db, create=create)
 
+    def _stale(self) -> bool:
+        """Whether another process has swapped in a new generation since this one opened its
+        engine: a long-lived reader (`referat serve`) then reopens instead of reading a folder
+        that the next rebuild deletes."""
+        if self._engine is None or self.engine_name == "postgres":
+            return False
+        try:
+            return (self.base / "CURRENT").read_text().strip() != self._generation
+        except OSError:
+            return False
+
+    def _drop_open(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        if self._hits is not None:
+            self._hits.close()
+        self._engine = self._hits = None
+
     def open_existing(self) -> Engine | None:
         """The live embedded engine if it exists and is of this format, else None (never rebuilds).
         What a read-only search tries first."""
+        if self._stale():
+            self._drop_open()
         if self._engine is not None:
             return self._engine
-        path = self._current()
-        if path is None:
-            return None
+        for _ in range(3):  # CURRENT may move on between reading it and opening its folder
+            path = self._current()
+            if path is None:
+                return None
+            engine = self._open_generation(path)
+            if engine is not None or self._current() == path:
+                return engine
+        return None
+
+    def _open_generation(self, path: Path) -> Engine | None:
         try:
             marker = json.loads((path / "referat-index.json").read_text())
         except (OSError, ValueError):
@@ -85,6 +113,7 @@ class SearchIndex:
         except Exception:  # noqa: BLE001 - any failure to open means: not usable as it is
             self._engine = self._hits = None
             return None
+        self._generation = path.name
         return self._engine
 
     def engine(self, *, reader: bool = True) -> Engine:
@@ -92,7 +121,7 @@ class SearchIndex:
 
         A reader that finds no index over a non-empty store gets a notice; an ingest building
         the first index of a new archive does not need one."""
-        if self._engine is not None:
+        if self._engine is not None and not self._stale():
             return self._engine
         if self.engine_name == "postgres":
             self._engine = self._open_engine(None)
@@ -162,9 +191,12 @@ class SearchIndex:
             self._engine.close()
         if self._hits is not None:
             self._hits.close()
-        self._engine, self._hits = engine, hits
-        if old is not None and old != path:
-            shutil.rmtree(old, ignore_errors=True)
+        self._engine, self._hits, self._generation = engine, hits, path.name
+        # The generation just replaced stays until the next rebuild: a reader that read CURRENT a
+        # moment ago, or is in the middle of a search, still finds it whole.
+        for stale in self.base.glob("gen-*"):
+            if stale != path and stale != old:
+                shutil.rmtree(stale, ignore_errors=True)
         return count
 
     def _fill(self, engine: Engine, progress: Callable[[int], None] | None, hits: HitStore | None = None) -> int:
