@@ -421,6 +421,8 @@ def search(settings: Settings, query: tuple[str, ...], committee, date_from, dat
         return
     shown = f"{offset + 1}-{offset + len(result['hits'])} of " if result["hits"] else ""
     click.echo(f"{shown}{result['total']} hits for {text!r}" + (f" (did you mean {result['did_you_mean']!r}?)" if result["did_you_mean"] else ""))
+    if result.get("left_out"):
+        click.echo("No item has every word; showing items without: " + ", ".join(repr(w) for w in result["left_out"]))
     for hit in result["hits"]:
         click.echo("\n" + render_hit(hit))
 

@@ -317,3 +317,9 @@ QUESTIONS = [
 def test_sample_questions(archive, query, expected):
     r = archive.search(query, limit=3)
     assert expected in ids(r)[:3], (query, titles(r))
+
+
+def test_no_item_has_every_word_then_all_but_the_commonest(archive):
+    r = archive.search("flere indvandrere i job")
+    assert r["left_out"] == ["job"] and UID_2020.format(6) in ids(r)
+    assert archive.search("frivillighedspolitik")["left_out"] == []

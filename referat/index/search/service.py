@@ -40,6 +40,11 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
             if fuzzy.total > result.total:
                 result, plan = fuzzy, fuzzy_plan
                 did_you_mean = _suggestion(request.query, corrections, engine, lookup, analyzer)
+    left_out: list[str] = []
+    if result.total == 0 and len([c for c in plan.positive if c.kind == "terms"]) >= 2:
+        relaxed = relax(plan, engine, request)
+        if relaxed is not None:
+            result, plan, left_out = relaxed
     records = lookup([uid for uid, _ in result.hits])
     terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
     hits = [hit_dict(records[uid], score, _snippet(records[uid], terms, prefixes, analyzer)) for uid, score in result.hits if uid in records]
@@ -47,9 +52,23 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
         "query": request.query,
         "total": result.total,
         "did_you_mean": did_you_mean,
+        "left_out": left_out,
         "facets": result.facets,
         "hits": hits,
     }
+
+
+def relax(plan: QueryPlan, engine: Engine, request: SearchRequest) -> tuple[EngineResult, QueryPlan, list[str]] | None:
+    """When no record has every word, the records with all but one: the commonest word goes first
+    ("flere indvandrere i job" → without "flere"), and the answer says which word was left out."""
+    words = [c for c in plan.positive if c.kind == "terms"]
+    frequency = {id(c): max((df for term, df in engine.vocabulary(c.terms[0], limit=50) if term == c.terms[0]), default=0) for c in words}
+    for dropped in sorted(words, key=lambda c: -frequency[id(c)]):
+        smaller = QueryPlan(plan.text, [c for c in plan.clauses if c is not dropped])
+        result = engine.search(smaller, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
+        if result.total:
+            return result, smaller, [dropped.surface]
+    return None
 
 
 def _suggestion(query: str, corrections: list[tuple[str, str]], engine: Engine, lookup: Lookup, analyzer: Analyzer) -> str | None:
