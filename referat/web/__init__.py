@@ -1,0 +1,1 @@
+"""The web interface (`referat serve`): see `referat.web.server`."""

@@ -1,0 +1,130 @@
+"""Read-only queries the web pages need beyond `Archive`: meetings with attendance, resolved
+earlier treatments, the budget years, the original documents. SQLAlchemy against the store's tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from referat.index import store as S
+
+
+def _meeting_dict(meeting: S.MeetingRow) -> dict[str, Any]:
+    return {
+        "committee": meeting.committee,
+        "committee_slug": meeting.committee_slug,
+        "date": meeting.date,
+        "start_time": meeting.start_time,
+        "location": meeting.location,
+        "kind": meeting.kind,
+        "participants": [
+            {"name": p.name, "party": p.party, "role": p.role, "present": p.present} for p in meeting.participants
+        ],
+        "sha256": meeting.document.sha256,
+        "source": meeting.document.source,
+    }
+
+
+def item_context(db: Engine, uid: str) -> dict[str, Any] | None:
+    """The meeting an item belongs to (with attendance), its earlier treatments with the uid of the
+    stored item each resolves to (or None), and the items that cite it as an earlier treatment."""
+    with Session(db) as session:
+        item = session.scalar(
+            select(S.ItemRow)
+            .where(S.ItemRow.uid == uid)
+            .options(selectinload(S.ItemRow.meeting).selectinload(S.MeetingRow.participants),
+                     selectinload(S.ItemRow.meeting).selectinload(S.MeetingRow.document))  # fmt: skip
+        )
+        if item is None:
+            return None
+        target = aliased(S.ItemRow)
+        treatments = [
+            {"body": t.body, "date": t.date, "item_number": t.item_number, "uid": resolved}
+            for t, resolved in session.execute(
+                select(S.TreatmentRow, target.uid)
+                .outerjoin(target, S.TreatmentRow.resolved_item_id == target.id)
+                .where(S.TreatmentRow.item_id == item.id)
+                .order_by(S.TreatmentRow.position)
+            )
+        ]
+        cited_by = [
+            {"uid": uid_, "title": title, "committee": committee, "date": day, "item_number": number}
+            for uid_, title, committee, day, number in session.execute(
+                select(S.ItemRow.uid, S.ItemRow.title, S.MeetingRow.committee, S.MeetingRow.date, S.ItemRow.number)
+                .join(S.TreatmentRow, S.TreatmentRow.item_id == S.ItemRow.id)
+                .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+                .where(S.TreatmentRow.resolved_item_id == item.id)
+                .order_by(S.MeetingRow.date)
+            ).unique()
+        ]
+        return {"meeting": _meeting_dict(item.meeting), "treatments": treatments, "cited_by": cited_by}
+
+
+def meeting(db: Engine, committee_slug: str, day: date) -> dict[str, Any] | None:
+    """A meeting (attendance, place, document) and its items in agenda order, or None."""
+    with Session(db) as session:
+        row = session.scalar(
+            select(S.MeetingRow)
+            .where(S.MeetingRow.committee_slug == committee_slug, S.MeetingRow.date == day)
+            .order_by(S.MeetingRow.kind.desc())  # minutes before an agenda, should both exist
+            .options(selectinload(S.MeetingRow.participants), selectinload(S.MeetingRow.document),
+                     selectinload(S.MeetingRow.items))  # fmt: skip
+        )
+        if row is None:
+            return None
+        out = _meeting_dict(row)
+        out["items"] = [
+            {"uid": i.uid, "number": i.number, "title": i.title, "case_number": i.case_number, "outcome": i.outcome,
+             "decision": i.decision, "supplementary": i.supplementary, "closed": i.closed}
+            for i in row.items
+        ]  # fmt: skip
+        return out
+
+
+def budget_years(db: Engine) -> list[dict[str, Any]]:
+    """Every year with a stored agreement or a citation: points in the agreement, citing items."""
+    with Session(db) as session:
+        points = dict(
+            session.execute(
+                select(S.BudgetAgreementRow.year, func.count(S.BudgetPointRow.id))
+                .outerjoin(S.BudgetPointRow, S.BudgetPointRow.agreement_id == S.BudgetAgreementRow.id)
+                .group_by(S.BudgetAgreementRow.year)
+            ).all()
+        )
+        cites = dict(
+            session.execute(
+                select(S.BudgetRefRow.year, func.count(func.distinct(S.BudgetRefRow.item_id))).group_by(S.BudgetRefRow.year)
+            ).all()
+        )
+    years = sorted(set(points) | set(cites), reverse=True)
+    return [{"year": y, "in_archive": y in points, "points": points.get(y, 0), "citing_items": cites.get(y, 0)} for y in years]
+
+
+def document_file(db: Engine, sha256: str) -> dict[str, Any] | None:
+    """Where an original is kept and what it is: raw path (relative to the data folder), type, source."""
+    with Session(db) as session:
+        row = session.execute(
+            select(S.DocumentRow.raw_path, S.DocumentRow.content_type, S.DocumentRow.source, S.DocumentRow.title).where(
+                S.DocumentRow.sha256 == sha256
+            )
+        ).first()
+    if row is None:
+        return None
+    return {"raw_path": row.raw_path, "content_type": row.content_type, "source": row.source, "title": row.title}
+
+
+def recent_meetings(db: Engine, limit: int = 8) -> list[dict[str, Any]]:
+    """The latest meetings, for the front page."""
+    with Session(db) as session:
+        rows = session.execute(
+            select(S.MeetingRow.committee, S.MeetingRow.committee_slug, S.MeetingRow.date, func.count(S.ItemRow.id))
+            .outerjoin(S.ItemRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+            .group_by(S.MeetingRow.id)
+            .order_by(S.MeetingRow.date.desc(), S.MeetingRow.committee)
+            .limit(limit)
+        ).all()
+    return [{"committee": c, "committee_slug": s, "date": d, "items": n} for c, s, d, n in rows]

@@ -1,0 +1,508 @@
+"""`referat serve`: the archive as a read-only web site, in Danish, server-rendered.
+
+- Pages: search (`/`, `/soeg`), an agenda item (`/punkt/<uid>`), a case and its history
+  (`/sag/<number>`, also `.md`/`.html` downloads), budget agreements (`/budget`, `/budget/<year>`,
+  `/budget/<year>/<point>`), a meeting (`/moede/<committee-slug>/<yyyy-mm-dd>`), the original
+  document (`/dokument/<sha256>`), and the JSON API under `/api/` (the CLI contract's shapes),
+  documented at `/api`.
+- GET (and HEAD) only; everything from the minutes is escaped by Jinja2's autoescape (the search
+  snippet, already escaped with `<mark>`, is the one field rendered as markup); a strict
+  Content-Security-Policy on every response; errors are Danish pages, never tracebacks.
+- One `Archive` per app, opened at start-up and closed at shutdown. SQLAlchemy reads run
+  concurrently; searches go through one lock, as the embedded index reopens itself when another
+  process swaps in a new generation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import mimetypes
+import re
+import threading
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from referat.index.archive import Archive
+from referat.parsers.dates import danish_date
+from referat.render import outcome_label
+from referat.web import queries
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 20
+API_MAX_LIMIT = 100
+OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
+KINDS = ["item", "budget_point", "document", "all"]
+VIA_LABELS = {"case_number": "samme sagsnummer", "previous_treatment": "tidligere behandling", "referenced_by": "henvist fra"}
+CONTENT_TYPES = {"text": "text/plain; charset=utf-8", "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+                                 b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]  # fmt: skip
+log = logging.getLogger("referat.web")
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def dansk_dato(value: Any) -> str:
+    day = _as_date(value)
+    return danish_date(day) if day else ""
+
+
+def udfald(outcome: str | None) -> str:
+    label = outcome_label(outcome)
+    return label[:1].upper() + label[1:]
+
+
+def urlpart(value: Any) -> str:
+    """One path segment: every reserved character (even "/") percent-encoded."""
+    return quote(str(value), safe="")
+
+
+def item_url(uid: str) -> str:
+    return "/punkt/" + urlpart(uid)
+
+
+def case_url(number: str) -> str:
+    return "/sag/" + urlpart(number)
+
+
+def meeting_url(committee_slug: str, day: Any) -> str:
+    return f"/moede/{urlpart(committee_slug)}/{_as_date(day) or day}"
+
+
+def budget_url(year: Any, point: str | None = None) -> str:
+    return f"/budget/{urlpart(year)}" + (f"/{urlpart(point)}" if point else "")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters.update(dansk_dato=dansk_dato, udfald=udfald, urlpart=urlpart)
+    env.globals.update(item_url=item_url, case_url=case_url, meeting_url=meeting_url, budget_url=budget_url,
+                       via_label=lambda via: VIA_LABELS.get(via, via), slug=_slug)  # fmt: skip
+    return env
+
+
+def _slug(name: str) -> str:
+    from referat.index.store import slug
+
+    return slug(name)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: the same protective headers on every HTTP response."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ------------------------------------------------------------------------------------- the app
+
+
+class Web:
+    """The views, around one archive."""
+
+    def __init__(self, archive_factory: Callable[[], Archive]):
+        self.archive_factory = archive_factory
+        self._archive: Archive | None = None
+        self._open_lock = threading.Lock()
+        self.search_lock = threading.Lock()
+        self.env = _environment()
+
+    # -- the archive ------------------------------------------------------------------------
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            with self._open_lock:
+                if self._archive is None:
+                    archive = self.archive_factory()
+                    with self.search_lock:
+                        archive.search_index().engine()  # open (or, if missing, build) the index now
+                    self._archive = archive
+        return self._archive
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
+
+    def search(self, query: str, **kwargs: Any) -> dict[str, Any]:
+        archive = self.archive
+        with self.search_lock:
+            return archive.search(query, **kwargs)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("title", "")
+        html = self.env.get_template(template).render(request_path=request.url.path, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def not_found(self, request: Request, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=404)
+        return self.page(request, "error.html", 404, title="Ikke fundet", heading="Siden findes ikke", message=message)
+
+    def bad_request(self, request: Request, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=400)
+        return self.page(request, "error.html", 400, title="Ugyldig forespørgsel", heading="Ugyldig forespørgsel", message=message)
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search_page(self, request: Request) -> Response:
+        p = request.query_params
+        q = p.get("q", "").strip()
+        problems: list[str] = []
+        date_from, date_to = _as_date(p.get("fra", "")), _as_date(p.get("til", ""))
+        if p.get("fra") and date_from is None:
+            problems.append("Datoen i »fra« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.")
+        if p.get("til") and date_to is None:
+            problems.append("Datoen i »til« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.")
+        outcome = p.get("beslutning") or None
+        if outcome and outcome not in OUTCOMES:
+            problems.append("Ukendt beslutningstype; den er ignoreret.")
+            outcome = None
+        committee, case = p.get("udvalg") or None, p.get("sag") or None
+        sort = "date" if p.get("sort") == "dato" else "relevance"
+        try:
+            page_no = max(1, min(int(p.get("side", "1")), 10_000))
+        except ValueError:
+            page_no = 1
+        state = {k: v for k, v in (("q", q), ("udvalg", committee or ""), ("fra", date_from.isoformat() if date_from else ""),
+                                   ("til", date_to.isoformat() if date_to else ""), ("beslutning", outcome or ""),
+                                   ("sag", case or ""), ("sort", "dato" if sort == "date" else "")) if v}  # fmt: skip
+
+        def link(**changes: str | None) -> str:
+            new = dict(state)
+            new.pop("side", None)
+            for key, value in changes.items():
+                if value:
+                    new[key] = value
+                else:
+                    new.pop(key, None)
+            return "/soeg" + ("?" + urlencode(new) if new else "")
+
+        filtered = any((committee, date_from, date_to, outcome, case))
+        if not q and not filtered:
+            return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
+                             recent=queries.recent_meetings(self.archive.engine), years=queries.budget_years(self.archive.engine),
+                             stats=self.archive.stats(), outcomes=OUTCOMES)  # fmt: skip
+        result = self.search(q, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, committee=committee,
+                             date_from=date_from, date_to=date_to, outcome=outcome, case=case)  # fmt: skip
+        pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
+
+        def page_link(n: int) -> str:
+            return link() + ("&" if "?" in link() else "?") + f"side={n}" if n > 1 else link()
+
+        years = sorted(result["facets"].get("year", {}).items(), key=lambda kv: kv[0], reverse=True)
+        return self.page(
+            request, "search.html", title=(f"{q} – søgning" if q else "Søgning"), state=state, q=q, result=result,
+            problems=problems, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case,
+            sort=sort, page_no=page_no, pages=pages, page_link=page_link, link=link, year_facet=years,
+            outcomes=OUTCOMES, did_you_mean_link=link(q=result["did_you_mean"]) if result.get("did_you_mean") else None,
+        )  # fmt: skip
+
+    # -- items, meetings, documents ------------------------------------------------------------
+
+    def item_page(self, request: Request) -> Response:
+        uid = request.path_params["uid"]
+        stored = self.archive.item(uid)
+        context = queries.item_context(self.archive.engine, uid) if stored else None
+        if stored is None or context is None:
+            return self.not_found(request, "Dagsordenspunktet findes ikke i arkivet.")
+        item = stored.item
+        decision_section = {"beslutning"}
+        return self.page(request, "item.html", title=item.title, stored=stored, item=item, ctx=context,
+                         outcome=item.outcome.value if item.outcome else None, decision_section=decision_section)  # fmt: skip
+
+    def meeting_page(self, request: Request) -> Response:
+        day = _as_date(request.path_params["day"])
+        found = queries.meeting(self.archive.engine, request.path_params["committee"], day) if day else None
+        if found is None:
+            return self.not_found(request, "Mødet findes ikke i arkivet.")
+        return self.page(request, "meeting.html", title=f"{found['committee']}, {dansk_dato(found['date'])}", meeting=found)
+
+    def document(self, request: Request) -> Response:
+        sha = request.path_params["sha256"].lower()
+        info = queries.document_file(self.archive.engine, sha) if re.fullmatch(r"[0-9a-f]{64}", sha) else None
+        path = None
+        if info is not None:
+            path = (self.archive.data_dir / info["raw_path"]) if info["raw_path"] else self.archive.raw_path(sha)
+        if info is None or path is None or not path.is_file():
+            return self.not_found(request, "Det originale dokument findes ikke i arkivet.")
+        source = info["source"] or sha
+        name = re.split(r"[/\\]", source.split("?")[0].rstrip("/"))[-1] or sha
+        media = CONTENT_TYPES.get(info["content_type"] or "") or info["content_type"]
+        if not media or "/" not in media:
+            media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media, filename=name,
+                            headers={"content-security-policy": "sandbox; default-src 'none'"})  # fmt: skip
+
+    # -- cases ----------------------------------------------------------------------------------
+
+    def case_page(self, request: Request) -> Response:
+        number = request.path_params["number"].strip()
+        for suffix, fmt in ((".md", "md"), (".html", "html")):
+            if number.endswith(suffix):
+                return self.case_download(request, number[: -len(suffix)], fmt)
+        history = self.archive.history(number) if number else None
+        case = self.archive.case(number) if number else {"items": [], "kle": None}
+        if not history and not case["items"]:
+            return self.not_found(request, "Sagen findes ikke i arkivet.")
+        title = (history or {}).get("title") or f"Sag {number}"
+        return self.page(request, "case.html", title=f"Sag {number}", number=number, heading=title, history=history, case=case)
+
+    def case_download(self, request: Request, number: str, fmt: str) -> Response:
+        from referat.index.history import history_html, history_markdown
+
+        history = self.archive.history(number)
+        if not history:
+            return self.not_found(request, "Sagen findes ikke i arkivet, så der er intet sagsforløb at hente.")
+        name = "sagsforloeb-" + (re.sub(r"[^A-Za-z0-9._-]+", "_", number).strip("_") or "sag")
+        if fmt == "md":
+            body, media = history_markdown(history), "text/markdown; charset=utf-8"
+        else:
+            body = ("<!doctype html>\n<html lang=\"da\"><head><meta charset=\"utf-8\"><title>Sagsforløb</title></head><body>\n"
+                    + history_html(history) + "</body></html>\n")  # fmt: skip
+            media = "text/html; charset=utf-8"
+        disposition = f"attachment; filename=\"{name}.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
+        return Response(body, media_type=media, headers={"content-disposition": disposition})
+
+    # -- budget ---------------------------------------------------------------------------------
+
+    def budget_years(self, request: Request) -> Response:
+        return self.page(request, "budget_years.html", title="Budgetaftaler", years=queries.budget_years(self.archive.engine))
+
+    def budget_year(self, request: Request) -> Response:
+        year = request.path_params["year"]
+        overview = self.archive.budget(year)
+        if not overview or (not overview["in_archive"] and not overview["points"] and not overview["year_only"]):
+            return self.not_found(request, f"Der er ingen budgetaftale for {year} i arkivet.")
+        return self.page(request, "budget_year.html", title=f"Aftale om budget {year}", overview=overview)
+
+    def budget_point(self, request: Request) -> Response:
+        year, point = request.path_params["year"], request.path_params["point"].strip().rstrip(".")
+        result = self.archive.budget(year, point) if re.fullmatch(r"\d+(\.\d+)*", point) else None
+        if not result:
+            return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
+        return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result)
+
+    # -- API ------------------------------------------------------------------------------------
+
+    def api_page(self, request: Request) -> Response:
+        return self.page(request, "api.html", title="API", outcomes=OUTCOMES, kinds=KINDS)
+
+    def api_search(self, request: Request) -> Response:
+        p = request.query_params
+        q = p.get("q", "").strip()
+        filters: dict[str, Any] = {}
+        for name, key in (("from", "date_from"), ("to", "date_to")):
+            if p.get(name):
+                value = _as_date(p[name])
+                if value is None or len(p[name]) != 10:
+                    return self.bad_request(request, f"{name}={p[name]!r} is not a date; use YYYY-MM-DD.")
+                filters[key] = value
+        if p.get("outcome"):
+            if p["outcome"] not in OUTCOMES:
+                return self.bad_request(request, f"outcome must be one of {', '.join(OUTCOMES)}.")
+            filters["outcome"] = p["outcome"]
+        if p.get("kind"):
+            if any(k not in KINDS for k in p["kind"].split(",")):
+                return self.bad_request(request, f"kind must be one of {', '.join(KINDS)}.")
+            filters["kind"] = p["kind"]
+        for name in ("committee", "case"):
+            if p.get(name):
+                filters[name] = p[name]
+        sort = p.get("sort") or "relevance"
+        if sort not in ("relevance", "date"):
+            return self.bad_request(request, "sort must be relevance or date.")
+        try:
+            limit = int(p.get("limit") or 10)
+            offset = int(p.get("offset") or 0)
+        except ValueError:
+            return self.bad_request(request, "limit and offset must be whole numbers.")
+        if not 1 <= limit <= API_MAX_LIMIT or offset < 0:
+            return self.bad_request(request, f"limit must be 1-{API_MAX_LIMIT} and offset 0 or more.")
+        if not q and not any(k in filters for k in ("committee", "date_from", "date_to", "outcome", "case")):
+            return self.bad_request(request, "give q or at least one filter (committee, from, to, outcome, case).")
+        return _json(self.search(q, sort=sort, limit=limit, offset=offset, **filters))
+
+    def api_case(self, request: Request) -> Response:
+        result = self.archive.case(request.path_params["q"])
+        if not result["items"]:
+            return self.not_found(request, "no items are filed under that case number or prefix.")
+        return _json(result)
+
+    def api_history(self, request: Request) -> Response:
+        result = self.archive.history(request.path_params["subject"])
+        if not result:
+            return self.not_found(request, "neither a stored case number nor an item id.")
+        return _json(result)
+
+    def api_budget(self, request: Request) -> Response:
+        year = request.path_params["year"]
+        point = request.path_params.get("point")
+        result = self.archive.budget(year, point.strip()) if point else self.archive.budget(year)
+        if not result or (point is None and not result["in_archive"] and not result["points"] and not result["year_only"]):
+            return self.not_found(request, "no such budget agreement or point in the archive.")
+        return _json(result)
+
+    def api_item(self, request: Request) -> Response:
+        uid = request.path_params["uid"]
+        stored = self.archive.item(uid)
+        context = queries.item_context(self.archive.engine, uid) if stored else None
+        if stored is None or context is None:
+            return self.not_found(request, "no item with that id.")
+        from referat.model import _item_dict
+
+        out = {"id": stored.uid, "kind": "item", "committee": stored.committee, "meeting_date": stored.meeting_date.isoformat(),
+               "item_number": stored.item.number, "meeting_kind": stored.meeting_kind, "source": stored.source,
+               "sha256": stored.sha256, "document_url": f"/dokument/{stored.sha256}"}  # fmt: skip
+        out.update(_item_dict(stored.item))
+        resolved = {(t["body"], t["date"].isoformat(), t["item_number"]): t["uid"] for t in context["treatments"]}
+        for t in out["previous_treatments"]:
+            t["resolved_id"] = resolved.get((t["body"], t["date"], t["item_number"]))
+            t["in_archive"] = t["resolved_id"] is not None
+        out["cited_by"] = [c["uid"] for c in context["cited_by"]]
+        return _json(out)
+
+
+def _json(data: Any) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False, default=str), media_type="application/json")
+
+
+def create_app(
+    archive_factory: Callable[[], Archive] | None = None,
+    *,
+    data_dir: Path | str | None = None,
+    db_url: str | None = None,
+    engine: str | None = None,
+) -> Starlette:
+    """The web app over one archive: from `archive_factory`, or opened from data_dir/db_url/engine."""
+    if archive_factory is None:
+        if data_dir is None:
+            raise ValueError("create_app needs archive_factory or data_dir")
+        archive_factory = lambda: Archive(data_dir, db_url, search_engine=engine, notice=log.warning)  # noqa: E731
+    web = Web(archive_factory)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        _ = web.archive  # open at start-up, so the first visitor does not wait
+        try:
+            yield
+        finally:
+            web.close()
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return web.not_found(request, "Adressen findes ikke.")
+        if exc.status_code == 405:
+            if request.url.path.startswith("/api/"):
+                return JSONResponse({"error": "read-only: only GET is allowed"}, 405, headers={"allow": "GET, HEAD"})
+            return web.page(request, "error.html", 405, title="Ikke tilladt", heading="Ikke tilladt",
+                            message="Arkivet kan kun læses her; kun GET er tilladt.")  # fmt: skip
+        return web.page(request, "error.html", exc.status_code, title="Fejl", heading="Fejl", message=str(exc.detail))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
+        try:
+            return web.page(request, "error.html", 500, title="Fejl", heading="Der skete en fejl",
+                            message="Siden kunne ikke vises. Prøv igen om lidt; fejlen er skrevet i serverens log.")  # fmt: skip
+        except Exception:  # noqa: BLE001 - the error page itself must never fail with a traceback
+            return HTMLResponse("<!doctype html><title>Fejl</title><p>Der skete en fejl.</p>", status_code=500)
+
+    def get(path: str, endpoint: Callable) -> Route:
+        return Route(path, endpoint, methods=["GET"])
+
+    routes = [
+        get("/", web.search_page),
+        get("/soeg", web.search_page),
+        get("/punkt/{uid:path}", web.item_page),
+        get("/sag/{number:path}", web.case_page),
+        get("/budget", web.budget_years),
+        get("/budget/{year:int}", web.budget_year),
+        get("/budget/{year:int}/{point:path}", web.budget_point),
+        get("/moede/{committee}/{day}", web.meeting_page),
+        get("/dokument/{sha256}", web.document),
+        get("/api", web.api_page),
+        get("/api/search", web.api_search),
+        get("/api/case/{q:path}", web.api_case),
+        get("/api/history/{subject:path}", web.api_history),
+        get("/api/budget/{year:int}", web.api_budget),
+        get("/api/budget/{year:int}/{point:path}", web.api_budget),
+        get("/api/item/{uid:path}", web.api_item),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.add_middleware(SecurityHeaders)
+    app.state.web = web
+    return app
+
+
+def run(settings: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the archive named by the CLI's settings (`.data`, `.db`, `.engine`) until interrupted."""
+    import sys
+
+    import uvicorn
+
+    from referat.errors import ReferatError
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        archive = Archive(settings.data, settings.db, search_engine=settings.engine, notice=lambda m: print(m, file=sys.stderr))
+    except ReferatError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        sys.exit(1)
+    app = create_app(lambda: archive)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"referat: serving {settings.data} on http://{shown}:{port}/ (Ctrl+C stops)", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+
+
+__all__ = ["create_app", "run"]
