@@ -179,6 +179,9 @@ def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dic
         out["build_s"] = time.perf_counter() - start
         out["records"] = records
         out["build_rss_mb"] = peak_rss_mb()
+        if engine == "postgres":
+            out.update(_index_size(archive, engine))
+    if engine != "postgres":  # after closing: the hit store's WAL is checkpointed then
         out.update(_index_size(archive, engine))
     return out
 
@@ -294,6 +297,7 @@ def postgres_copy(n_items: int) -> tuple[Path, str] | None:
 
 
 def run(report) -> None:
+    note("search", f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the start (other work on the machine skews the figures)")
     from bench.generate import ensure_archive
 
     data_dir = ensure_archive(ITEMS)
