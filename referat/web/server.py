@@ -493,7 +493,11 @@ def run(settings: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from referat.errors import ReferatError
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("referat: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     try:
         archive = Archive(settings.data, settings.db, search_engine=settings.engine, notice=lambda m: print(m, file=sys.stderr))
     except ReferatError as error:
