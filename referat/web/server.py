@@ -31,7 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -470,6 +470,7 @@ def create_app(
         get("/budget/{year:int}/{point:path}", web.budget_point),
         get("/moede/{committee}/{day}", web.meeting_page),
         get("/dokument/{sha256}", web.document),
+        get("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", 301)),
         get("/api", web.api_page),
         get("/api/search", web.api_search),
         get("/api/case/{q:path}", web.api_case),
