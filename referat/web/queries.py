@@ -118,13 +118,24 @@ def document_file(db: Engine, sha256: str) -> dict[str, Any] | None:
 
 
 def recent_meetings(db: Engine, limit: int = 8) -> list[dict[str, Any]]:
-    """The latest meetings, for the front page."""
+    """The latest meetings, for the front page (the meetings first, then their item counts)."""
     with Session(db) as session:
-        rows = session.execute(
-            select(S.MeetingRow.committee, S.MeetingRow.committee_slug, S.MeetingRow.date, func.count(S.ItemRow.id))
-            .outerjoin(S.ItemRow, S.ItemRow.meeting_id == S.MeetingRow.id)
-            .group_by(S.MeetingRow.id)
+        latest = session.execute(
+            select(S.MeetingRow.id, S.MeetingRow.committee, S.MeetingRow.committee_slug, S.MeetingRow.date)
             .order_by(S.MeetingRow.date.desc(), S.MeetingRow.committee)
             .limit(limit)
         ).all()
-    return [{"committee": c, "committee_slug": s, "date": d, "items": n} for c, s, d, n in rows]
+        counts = dict(
+            session.execute(
+                select(S.ItemRow.meeting_id, func.count()).where(S.ItemRow.meeting_id.in_([m.id for m in latest])).group_by(S.ItemRow.meeting_id)
+            ).all()
+        )
+    return [{"committee": m.committee, "committee_slug": m.committee_slug, "date": m.date, "items": counts.get(m.id, 0)} for m in latest]
+
+
+def overview(db: Engine) -> dict[str, Any]:
+    """What the front page says about the archive: items, meetings, first and last meeting date."""
+    with Session(db) as session:
+        items = session.scalar(select(func.count()).select_from(S.ItemRow)) or 0
+        meetings, first, last = session.execute(select(func.count(), func.min(S.MeetingRow.date), func.max(S.MeetingRow.date))).one()
+    return {"items": items, "meetings": meetings, "from": first, "to": last}

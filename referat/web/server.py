@@ -230,7 +230,7 @@ class Web:
         if not q and not filtered:
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
                              recent=queries.recent_meetings(self.archive.engine), years=queries.budget_years(self.archive.engine),
-                             stats=self.archive.stats(), outcomes=OUTCOMES)  # fmt: skip
+                             stats=queries.overview(self.archive.engine), outcomes=OUTCOMES)  # fmt: skip
         result = self.search(q, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, committee=committee,
                              date_from=date_from, date_to=date_to, outcome=outcome, case=case)  # fmt: skip
         pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
