@@ -495,3 +495,28 @@ def test_hostile_text_in_downloads_and_json(client):
     data = get(client, f"/api/item/{HOSTILE_UID}")
     assert data.headers["content-type"] == "application/json" and data.headers["x-content-type-options"] == "nosniff"
     assert SCRIPT in data.json()["title"]  # JSON carries the text as it is; escaping is the reader's job
+
+
+def test_concurrent_requests_share_one_archive(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = ["/soeg?q=job", "/soeg?q=indvandrere&beslutning=approved", f"/punkt/{UID_2020.format(6)}", "/sag/15.00.00-P05-4-20",
+            "/budget/2019/5.3", "/api/search?q=budget", "/moede/erhvervs-og-beskaeftigelsesudvalget/2019-06-11"] * 6  # fmt: skip
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda url: client.get(url).status_code, urls))
+    assert codes == [200] * len(urls)
+
+
+def test_a_running_server_sees_what_another_process_ingests(tmp_path):
+    first, second = sorted(SAMPLES.glob("*.txt"))[1:3]
+    data = tmp_path / "data"
+    with Archive(data) as writer:
+        writer.ingest([first])
+    with TestClient(create_app(data_dir=data)) as client:
+        before = client.get("/api/search?q=fleksjob").json()["total"]
+        with Archive(data) as writer:  # `referat ingest` beside `referat serve`
+            writer.ingest([second])
+            writer.reindex()  # a new index generation is swapped in
+        after = client.get("/api/search?q=fleksjob").json()["total"]
+        assert after > before
+        assert client.get("/soeg?q=fleksjob").status_code == 200

@@ -42,6 +42,7 @@ from referat.web import queries
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
+CASE_PAGE = 50  # items per page under a KLE prefix
 API_MAX_LIMIT = 100
 OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
 KINDS = ["item", "budget_point", "document", "all"]
@@ -289,12 +290,28 @@ class Web:
         for suffix, fmt in ((".md", "md"), (".html", "html")):
             if number.endswith(suffix):
                 return self.case_download(request, number[: -len(suffix)], fmt)
+        from referat.parsers.casenumbers import decompose
+
         history = self.archive.history(number) if number else None
-        case = self.archive.case(number) if number else {"items": [], "kle": None}
+        kle = decompose(number) if number else None
+        listing = None
+        if kle is not None and kle.year is None:
+            # A KLE prefix may hold thousands of cases: list them a page at a time through the index.
+            try:
+                page_no = max(1, min(int(request.query_params.get("side", "1")), 10_000))
+            except ValueError:
+                page_no = 1
+            found = self.search("", case=number, sort="date", limit=CASE_PAGE, offset=(page_no - 1) * CASE_PAGE)
+            case = {"kle": kle.to_dict(), "items": found["hits"]}
+            listing = {"total": found["total"], "page": page_no, "pages": max(1, math.ceil(found["total"] / CASE_PAGE)),
+                       "search": "/soeg?" + urlencode({"sag": number, "sort": "dato"})}  # fmt: skip
+        else:
+            case = self.archive.case(number) if number else {"items": [], "kle": None}
         if not history and not case["items"]:
             return self.not_found(request, "Sagen findes ikke i arkivet.")
         title = (history or {}).get("title") or f"Sag {number}"
-        return self.page(request, "case.html", title=f"Sag {number}", number=number, heading=title, history=history, case=case)
+        return self.page(request, "case.html", title=f"Sag {number}", number=number, heading=title, history=history,
+                         case=case, listing=listing)  # fmt: skip
 
     def case_download(self, request: Request, number: str, fmt: str) -> Response:
         from referat.index.history import history_html, history_markdown
