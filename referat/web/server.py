@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
 CASE_PAGE = 50  # items per page under a KLE prefix
 API_MAX_LIMIT = 100
+MAX_QUERY = 500  # characters; a search box, not a document
 OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
 KINDS = ["item", "budget_point", "document", "all"]
 VIA_LABELS = {"case_number": "samme sagsnummer", "previous_treatment": "tidligere behandling", "referenced_by": "henvist fra"}
@@ -196,7 +197,7 @@ class Web:
 
     def search_page(self, request: Request) -> Response:
         p = request.query_params
-        q = p.get("q", "").strip()
+        q = p.get("q", "").strip()[:MAX_QUERY]
         problems: list[str] = []
         date_from, date_to = _as_date(p.get("fra", "")), _as_date(p.get("til", ""))
         if p.get("fra") and date_from is None:
@@ -356,6 +357,8 @@ class Web:
     def api_search(self, request: Request) -> Response:
         p = request.query_params
         q = p.get("q", "").strip()
+        if len(q) > MAX_QUERY:
+            return self.bad_request(request, f"q is longer than {MAX_QUERY} characters.")
         filters: dict[str, Any] = {}
         for name, key in (("from", "date_from"), ("to", "date_to")):
             if p.get(name):
