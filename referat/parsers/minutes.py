@@ -306,7 +306,7 @@ def _parse_item(
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
         inline = None
-        if heading_text is None and text and (m := _INLINE_HEADING.match(text)) and (h := S.section_heading(m.group(1))):
+        if heading_text is None and ":" in text[:46] and (m := _INLINE_HEADING.match(text)) and (h := S.section_heading(m.group(1))):
             heading_text, inline = h, Line(m.group(2))  # "Beslutning: Godkendt." on one line, as web pages print it
         if heading_text is not None:
             if current is not None:
