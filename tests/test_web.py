@@ -520,3 +520,23 @@ def test_a_running_server_sees_what_another_process_ingests(tmp_path):
         after = client.get("/api/search?q=fleksjob").json()["total"]
         assert after > before
         assert client.get("/soeg?q=fleksjob").status_code == 200
+
+
+@pytest.mark.postgres
+def test_the_same_pages_on_a_postgresql_store(pg_url, tmp_path):
+    from tests.conftest import pg_schema
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for sample in SAMPLES.glob("*.txt"):
+        shutil.copy(sample, folder / sample.name)
+    with pg_schema(pg_url, "w") as url:
+        with Archive(tmp_path / "data", url, search_engine="postgres") as archive:
+            assert not archive.ingest([folder]).failed
+        with TestClient(create_app(data_dir=tmp_path / "data", db_url=url, engine="postgres")) as client:
+            body = get(client, "/soeg?q=indvandrere").text
+            assert f'href="/punkt/{UID_2020.format(6)}"' in body and "<mark>indvandreres</mark>" in body
+            assert "Flere indvandrere i job" in get(client, "/budget/2019/5.3").text
+            assert "via samme sagsnummer" in get(client, "/sag/15.00.00-P05-4-20").text
+            assert get(client, "/sag/15.00.00-P05").status_code == 200
+            assert get(client, "/api/search?q=indvandrere").json()["total"] == 1
