@@ -409,6 +409,7 @@ def test_security_headers(client):
     r = get(client, "/")
     assert "default-src 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert re.fullmatch(r"app;dur=\d+\.\d", r.headers["server-timing"])
 
 
 def test_errors_never_show_a_traceback(data_dir):

@@ -21,6 +21,7 @@ import math
 import mimetypes
 import re
 import threading
+import time
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -120,7 +121,7 @@ def _slug(name: str) -> str:
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: the same protective headers on every HTTP response."""
+    """Pure ASGI middleware: the same protective headers on every HTTP response, and the time the\n    app took (`Server-Timing: app;dur=<ms>`)."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -130,10 +131,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        start = time.perf_counter()
+
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 names = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+                timing = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode()
+                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names] + [
+                    (b"server-timing", timing)
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
