@@ -568,7 +568,7 @@ class Archive:
         """Items filed under a case number, oldest first; without `exact` also every case under a prefix."""
         if exact:
             return self._items(ItemRow.case_key == store.case_key(number), limit=limit)
-        return self._items(store.case_prefix_filter(number), limit=limit)
+        return self._items(store.case_prefix_filter(number, self.engine.dialect.name), limit=limit)
 
     def meeting_items(self, committee: str, meeting_date: date) -> list[StoredItem]:
         return self._items(MeetingRow.committee_slug == store.slug(committee), MeetingRow.date == meeting_date)

@@ -38,26 +38,60 @@ _RANK = {"økonomiudvalget": 1, "kommunalbestyrelsen": 2, "byrådet": 2, "borger
 
 def item_hit(row: S.ItemRow) -> dict[str, Any]:
     record = item_record(row)
-    summary = record.extra.get("summary") or record.body
-    snippet = html.escape(summary[:220].rsplit(" ", 1)[0] + ("…" if len(summary) > 220 else ""), quote=True)
-    return hit_dict(record, 0.0, snippet)
+    return hit_dict(record, 0.0, _excerpt(record.extra.get("summary") or record.body))
 
 
 def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
     return sorted(rows, key=lambda r: (r.meeting.date, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
 
 
+_SUMMARY_HEADINGS = ("Sammendrag", "Resumé", "Resume", "Kort om sagen")
+
+
 def case_lookup(db, query: str) -> dict[str, Any]:
-    """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first."""
+    """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first.
+
+    A prefix may cover thousands of items, so this reads columns, not whole item objects: one
+    query for the items with their meeting and document, one for their summaries."""
     kle = decompose(query)
     full = kle is not None and kle.year is not None
+    where = S.ItemRow.case_key == S.case_key(query) if full else S.case_prefix_filter(query, db.dialect.name)
     with Session(db) as session:
-        where = S.ItemRow.case_key == S.case_key(query) if full or kle is None else S.case_prefix_filter(query)
-        if kle is None:  # a plain serial ("2019-012345"): exact, or under it
-            where = S.case_prefix_filter(query)
-        rows = session.scalars(select(S.ItemRow).join(S.MeetingRow).where(where).options(*_LOADS)).all()
-        items = [item_hit(r) for r in _sorted_rows(list(rows))]
+        rows = session.execute(
+            select(
+                S.ItemRow.id, S.ItemRow.uid, S.ItemRow.number, S.ItemRow.title, S.ItemRow.case_number, S.ItemRow.outcome,
+                S.ItemRow.decision, S.ItemRow.position, S.MeetingRow.committee, S.MeetingRow.date, S.DocumentRow.source,
+            )  # fmt: skip
+            .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+            .join(S.DocumentRow, S.MeetingRow.document_id == S.DocumentRow.id)
+            .where(where)
+        ).all()
+        summaries: dict[int, str] = {}
+        ids = [r.id for r in rows]
+        for start in range(0, len(ids), 5000):
+            for item_id, heading, text in session.execute(
+                select(S.SectionRow.item_id, S.SectionRow.heading, S.SectionRow.text)
+                .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(_SUMMARY_HEADINGS))
+                .order_by(S.SectionRow.item_id, S.SectionRow.position)
+            ):
+                summaries.setdefault(item_id, text)
+    rows = sorted(rows, key=lambda r: (r.date, _RANK.get(r.committee.casefold(), 0), r.committee, r.position))
+    items = [
+        {
+            "id": r.uid, "kind": "item", "meeting_date": r.date.isoformat(), "committee": r.committee,
+            "item_number": r.number, "title": r.title, "case_number": r.case_number, "outcome": r.outcome,
+            "decision": r.decision, "score": 0.0, "snippet": _excerpt(summaries.get(r.id, "")), "source": r.source,
+        }  # fmt: skip
+        for r in rows
+    ]
     return {"query": query, "kle": kle.to_dict() if kle else None, "items": items}
+
+
+def _excerpt(text: str, length: int = 220) -> str:
+    """The opening of a text as a snippet (escaped, like search snippets)."""
+    if len(text) <= length:
+        return html.escape(text, quote=True)
+    return html.escape(text[:length].rsplit(" ", 1)[0] + "…", quote=True)
 
 
 def _resolve_subject(session: Session, subject: str) -> tuple[list[S.ItemRow], str | None]:

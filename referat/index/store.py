@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    and_,
     JSON,
     Boolean,
     CheckConstraint,
@@ -698,9 +699,15 @@ def _treatment(t: TreatmentRow | BudgetPointRefRow) -> model.Treatment:
 # Queries later issues build on
 
 
-def case_prefix_filter(query: str) -> Any:
-    """Items whose case number is `query` or lies under it ("15.00" matches "15.00.00-P05-4-20", not "15.001")."""
+def case_prefix_filter(query: str, dialect: str = "") -> Any:
+    """Items whose case number is `query` or lies under it ("15.00" matches "15.00.00-P05-4-20", not "15.001").
+
+    On SQLite, whose text order is bytewise, "under it" is one index range: keys from `P-` up to
+    (not including) `P/`, since "-", "." and "/" follow each other in ASCII. Elsewhere the order
+    depends on the database's collation, so two LIKE prefixes say the same safely."""
     key = case_key(query) or ""
+    if dialect == "sqlite":
+        return or_(ItemRow.case_key == key, and_(ItemRow.case_key >= key + "-", ItemRow.case_key < key + "/"))
     return or_(
         ItemRow.case_key == key,
         ItemRow.case_key.startswith(key + "-", autoescape=True),
