@@ -34,7 +34,7 @@ from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult
 from referat.index.search.query import Clause, QueryPlan
 from referat.index.search.records import SearchRecord
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
 LABELS = {"title": "A", "decision": "B", "body": "C"}
 # ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
@@ -74,6 +74,21 @@ def tsvector_literal(fields: dict[str, str]) -> str:
     return " ".join(f"{quote_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
+def pair(a: str, b: str) -> str:
+    return f"{a} {b}"  # terms never hold a space
+
+
+def pairs_literal(fields: dict[str, str]) -> str:
+    """Every two adjacent terms of one field, as position-less lexemes ("ikke vestlig"): a
+    two-word phrase is then one GIN look-up instead of a positional check of every record that
+    has both words (which reads each one's whole TOASTed tsvector: a second for common words)."""
+    pairs: set[str] = set()
+    for name in LABELS:
+        terms = fields[name].split()
+        pairs.update(pair(a, b) for a, b in zip(terms, terms[1:]))
+    return " ".join(quote_lexeme(p) for p in pairs if len(p.encode("utf-8")) <= MAX_LEXEME_BYTES)
+
+
 def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
     ine = "IF NOT EXISTS " if if_not_exists else ""
     return [
@@ -88,6 +103,7 @@ def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
             case_terms text[] NOT NULL,
             tsv tsvector NOT NULL,
             head tsvector GENERATED ALWAYS AS (ts_filter(tsv, '{{a,b}}')) STORED,
+            pairs tsvector NOT NULL,
             CONSTRAINT pk_search_records{suffix} PRIMARY KEY (uid))""",
         f"""CREATE TABLE {ine}search_terms{suffix} (
             term text COLLATE "C" NOT NULL,
@@ -105,10 +121,12 @@ _TERM_COUNTS = (
     " FROM {source} r, unnest(r.tsv) u"
 )
 
+# No index on kind: nearly every record is an item, and with one the planner tests @@ on every
+# item (reading its tsvector) instead of asking the GIN index.
 _INDEXES = {  # name → definition (on search_records)
     "tsv": "USING {fts} (tsv{ops})",
+    "pairs": "USING gin (pairs)",
     "doc": "(doc)",
-    "kind": "(kind)",
     "committee": "(committee)",
     "outcome": "(outcome)",
     "day": "(day)",
@@ -189,7 +207,7 @@ class PostgresEngine(Engine):
         self._delete(records_table, terms_table, "uid", list(latest))
         conn = self._writer()
         cursor = conn.connection.driver_connection.cursor()
-        columns = "uid, doc, kind, committee, outcome, year, day, case_terms, tsv"
+        columns = "uid, doc, kind, committee, outcome, year, day, case_terms, tsv, pairs"
         with cursor.copy(f"COPY {records_table} ({columns}) FROM STDIN") as copy:
             for r in latest.values():
                 copy.write_row(
@@ -202,7 +220,8 @@ class PostgresEngine(Engine):
                         r.year,
                         r.date,
                         case_field_terms(r.case_number),
-                        tsvector_literal(record_terms(r, self.analyzer)),
+                        tsvector_literal(terms := record_terms(r, self.analyzer)),
+                        pairs_literal(terms),
                     )
                 )
         cursor.close()
@@ -378,6 +397,21 @@ def _compile(plan: QueryPlan, filters: Filters) -> tuple[str, str, str, dict]:
         options = [clause] + ([] if clause.negated else clause.alternatives)
         text_options = [_tsquery(o) for o in options if o.kind != "case"]
         case_options = [o for o in options if o.kind == "case"]
+        if len(options) == 1 and clause.kind == "phrase" and clause.field is None:
+            # The adjacent pairs decide a two-word phrase exactly; a longer one is checked by
+            # position only on the records that have all its pairs.
+            q, pairs_q = text_options[0], " & ".join(quote_lexeme(pair(a, b)) for a, b in zip(clause.terms, clause.terms[1:]))
+            has_pairs = f"r.pairs @@ CAST({param(pairs_q)} AS tsquery)"
+            if clause.negated and len(clause.terms) == 2:
+                conditions.append(f"NOT {has_pairs}")
+            elif clause.negated:
+                must_not.append(q)
+            else:
+                conditions.append(has_pairs)
+                rank_parts.append(q)
+                if len(clause.terms) > 2:
+                    must.append(q)
+            continue
         if not case_options:
             q = text_options[0] if len(text_options) == 1 else "(" + " | ".join(text_options) + ")"
             if clause.negated:
