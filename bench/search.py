@@ -173,10 +173,11 @@ def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dic
     out: dict = {"engine": engine}
     with Archive(data_dir, db_url, search_engine=engine) as archive:
         reset_peak_rss()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with archive.writing():  # the index alone: `reindex` also rebuilds links, measured by bench.links
             records = archive.search_index(engine).rebuild()
         out["build_s"] = time.perf_counter() - start
+        out["build_cpu_s"] = time.process_time() - cpu
         out["records"] = records
         out["build_rss_mb"] = peak_rss_mb()
         if engine == "postgres":
@@ -198,9 +199,12 @@ def measure_queries(data_dir: Path, engine: str, db_url: str | None = None, prof
         archive.search("budget")  # the first search opens the index and loads the analyzer (measured apart)
         out["first_query_ms"] = (time.perf_counter() - start) * 1000
 
+        cpu: list[float] = []
+
         def one(q: dict) -> tuple[float, int]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             result = archive.search(q["q"], sort=q["sort"], **q["filters"])
+            cpu.append((time.process_time() - c) * 1000)
             return (time.perf_counter() - t) * 1000, result["total"]
 
         for q in queries[:WARMUP]:
@@ -213,6 +217,7 @@ def measure_queries(data_dir: Path, engine: str, db_url: str | None = None, prof
             prof = cProfile.Profile()
             prof.enable()
         times, by_kind, zero = [], defaultdict(list), 0
+        cpu.clear()
         for q in queries:
             ms, total = one(q)
             times.append(ms)
@@ -225,6 +230,7 @@ def measure_queries(data_dir: Path, engine: str, db_url: str | None = None, prof
             print(buf.getvalue(), file=sys.stderr)
         out["query_rss_mb"] = peak_rss_mb()
     out["p50"], out["p95"], out["p99"] = (percentile(times, p) for p in (50, 95, 99))
+    out["cpu_p50"], out["cpu_p95"] = percentile(cpu, 50), percentile(cpu, 95)  # CPU time: what other load does not inflate
     out["mean"] = statistics.fmean(times)
     out["zero_hits"] = zero
     out["by_kind"] = {k: {"p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)} for k, v in by_kind.items()}
@@ -328,8 +334,10 @@ def run(report) -> None:
             report(area, f"{tag}: query p50 ms, 500-query mix", r["p50"], None)
             report(area, f"{tag}: query p95 ms", r["p95"], None)
         report(area, f"{tag}: query p99 ms", r["p99"], None)
+        report(area, f"{tag}: query CPU ms p50 / p95 (load-independent)", f"{r['cpu_p50']:.1f} / {r['cpu_p95']:.1f}", None)
         report(area, f"{tag}: first query ms (opens index, analyzer)", r["first_query_ms"], None)
         report(area, f"{tag}: peak RSS MB, build / query process", f"{r['build_rss_mb']:.0f} / {r['query_rss_mb']:.0f}", None)
+        note(area, f"{tag}: build took {r['build_s']:.0f} s wall, {r['build_cpu_s']:.0f} s CPU (all threads)")
         worst = max(r["by_kind"].items(), key=lambda kv: kv[1]["p95"])
         note(area, f"{tag}: slowest kind {worst[0]} (p95 {worst[1]['p95']:.1f} ms); slowest query "
                    f"{r['slowest'][0]['q']!r} {r['slowest'][0]['filters'] or ''} {r['slowest'][0]['ms']} ms; "
