@@ -434,19 +434,25 @@ def _compile(plan: QueryPlan, filters: Filters) -> tuple[str, str, str, dict]:
     if must or must_not:
         tsq = " & ".join(must + [f"!{q}" for q in must_not])
         conditions.insert(0, f"r.tsv @@ CAST({param(tsq)} AS tsquery)")
+    # With words to look up, the filters are written so that no index can serve them: the
+    # planner would otherwise fetch, say, every approved item by the outcome index and test @@
+    # on each (reading its TOASTed tsvector), where the GIN index answers without reading any.
+    text_led = any("r.pairs @@" in c for c in conditions) or bool(must)
+    committee, outcome, day = ("(r.committee || '')", "(r.outcome || '')", "(r.day + 0)") if text_led else ("r.committee", "r.outcome", "r.day")
+    case_terms = "(r.case_terms || CAST('{}' AS text[]))" if text_led else "r.case_terms"
     if filters.kinds:
         conditions.append(f"r.kind = ANY({param(list(filters.kinds))})")
     if filters.committee:
-        conditions.append(f"r.committee = {param(filters.committee)}")
+        conditions.append(f"{committee} = {param(filters.committee)}")
     if filters.outcome:
-        conditions.append(f"r.outcome = {param(filters.outcome)}")
+        conditions.append(f"{outcome} = {param(filters.outcome)}")
     if filters.case_prefix:
         terms = case_field_terms(filters.case_prefix)
-        conditions.append(f"r.case_terms @> CAST({param([terms[-1] if terms else filters.case_prefix.lower()])} AS text[])")
+        conditions.append(f"{case_terms} @> CAST({param([terms[-1] if terms else filters.case_prefix.lower()])} AS text[])")
     if filters.date_from:
-        conditions.append(f"r.day >= {param(filters.date_from)}")
+        conditions.append(f"{day} >= {param(filters.date_from)}")
     if filters.date_to:
-        conditions.append(f"r.day <= {param(filters.date_to)}")
+        conditions.append(f"{day} <= {param(filters.date_to)}")
     weights = param(RANK_WEIGHTS)
     rank, rank_head = [], []
     if rank_parts:
