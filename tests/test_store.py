@@ -396,3 +396,12 @@ def test_two_writers_on_one_postgresql_server_never_collide(tmp_path: Path, pg_u
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_schema_head_constant_is_alembics_head():
+    """`store.SCHEMA_HEAD` lets an archive open without importing Alembic; it must name the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from referat.index import store
+
+    assert store.SCHEMA_HEAD == ScriptDirectory.from_config(store.alembic_config()).get_current_head()
