@@ -357,3 +357,28 @@ def test_postgres_literals_survive_hostile_terms(pg_schema_url: str) -> None:
         assert engine.vocabulary("pla") == [("plain", 1)] and engine.vocabulary("%") == [] and engine.vocabulary("_") == []
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_large_result_sets_keep_every_hit(archives: dict[str, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str) -> None:
+    """Above EXACT_RANK_LIMIT matches the page is ranked by title and decision, then by date:
+    the same hits, every one exactly once across pages, title matches first."""
+    from referat.index.search import postgres_engine
+
+    archive = archives["postgres"]
+    queries = ["beskæftigelse", "ledige borgere", "fleksjob OR kontanthjælp", '"ikke vestlig"', "15.00.00-P05", "indsats -covid"]
+    exact = {q: archive.search(q, limit=500, kind="all") for q in queries}
+    monkeypatch.setattr(postgres_engine, "EXACT_RANK_LIMIT", 0)
+    for q in queries:
+        big = archive.search(q, limit=500, kind="all")
+        assert big["total"] == exact[q]["total"] and _hit_ids(big) == _hit_ids(exact[q]) and big["facets"] == exact[q]["facets"], q
+        pages = [[h["id"] for h in archive.search(q, limit=3, offset=o, kind="all")["hits"]] for o in range(0, big["total"], 3)]
+        flat = [uid for p in pages for uid in p]
+        assert sorted(flat) == sorted(_hit_ids(big)), q
+    hits = archive.search("beskæftigelse", limit=500, kind="all")["hits"]
+    from referat.index.analysis import default_analyzer
+
+    analyzer = default_analyzer()
+    term = analyzer.terms("beskæftigelse")[0]
+    in_title = [term in analyzer.terms(h["title"] + " " + (h["decision"] or "")) for h in hits]
+    assert in_title == sorted(in_title, reverse=True)  # every title/decision match before the rest

@@ -25,6 +25,7 @@ them in by renaming at commit, so searches meanwhile keep using the old index.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import text
 
@@ -34,7 +35,7 @@ from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult
 from referat.index.search.query import Clause, QueryPlan
 from referat.index.search.record import SearchRecord
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
 LABELS = {"title": "A", "decision": "B", "body": "C"}
 # ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
@@ -126,6 +127,7 @@ _TERM_COUNTS = (
 _INDEXES = {  # name → definition (on search_records)
     "tsv": "USING {fts} (tsv{ops})",
     "pairs": "USING gin (pairs)",
+    "head": "USING gin (head)",
     "doc": "(doc)",
     "committee": "(committee)",
     "outcome": "(outcome)",
@@ -314,7 +316,8 @@ class PostgresEngine(Engine):
     def search(self, plan: QueryPlan, filters: Filters, *, sort: str = "relevance", limit: int = 10, offset: int = 0) -> EngineResult:
         """Facet counts first (they give the total), then the page: ranked exactly when the
         matches are few, by the title and decision alone when they are many (see EXACT_RANK_LIMIT)."""
-        where, rank, rank_head, params = _compile(plan, filters)
+        c = _compile(plan, filters)
+        where, params = c.where, c.params
         facets: dict[str, dict[str, int]] = {"committee": {}, "year": {}, "outcome": {}}
         with self.db.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
             # A sequential scan would read (de-TOAST) every record's tsvector to test @@; the GIN
@@ -340,15 +343,20 @@ class PostgresEngine(Engine):
                 facets["outcome"][outcome] = facets["outcome"].get(outcome, 0) + n
             if not total or offset >= total:
                 return EngineResult(total, [], facets)
+            def page(score: str, order: str, condition: str = "TRUE", skip: int = offset, take: int = limit) -> list:
+                sql = f"SELECT r.uid, {score} AS score FROM search_records r WHERE {where} AND {condition} ORDER BY {order} LIMIT :take OFFSET :skip"
+                return conn.execute(text(sql), {**params, "take": take, "skip": skip}).all()
+
+            by_rank, by_date = "score DESC, r.day DESC NULLS LAST, r.uid", "r.day DESC NULLS LAST, r.uid"
             if sort == "date":
-                score, order = "0.0", "r.day DESC NULLS LAST, r.uid"
-            else:
-                score = rank if total <= EXACT_RANK_LIMIT else rank_head
-                order = "score DESC, r.day DESC NULLS LAST, r.uid"
-            rows = conn.execute(
-                text(f"SELECT r.uid, {score} AS score FROM search_records r WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
-                {**params, "limit": limit, "offset": offset},
-            ).all()
+                rows = page("0.0", by_date)
+            elif total <= EXACT_RANK_LIMIT or c.head_match is None:
+                rows = page(c.rank if total <= EXACT_RANK_LIMIT else c.rank_head, by_rank)
+            else:  # many matches: those with a word in the title or decision first, ranked; then the rest, newest first
+                rows = page(c.rank_head, by_rank, c.head_match, 0, offset + limit)
+                if len(rows) < offset + limit:
+                    rows += page("0.0", by_date, f"NOT {c.head_match}", 0, offset + limit - len(rows))
+                rows = rows[offset:]
         return EngineResult(total, [(uid, float(score or 0.0)) for uid, score in rows], facets)
 
     def vocabulary(self, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
@@ -375,9 +383,18 @@ class PostgresEngine(Engine):
 # --- compiling a plan ---------------------------------------------------------------------------
 
 
-def _compile(plan: QueryPlan, filters: Filters) -> tuple[str, str, str, dict]:
-    """(WHERE condition, exact rank, title-and-decision rank, bound parameters) for a plan and
-    filters. Only fixed SQL fragments are put together here; terms travel as parameters."""
+@dataclass
+class Compiled:
+    where: str
+    rank: str  # exact: the whole vector
+    rank_head: str  # title and decision only
+    head_match: str | None  # some word of the query in the title or decision
+    params: dict
+
+
+def _compile(plan: QueryPlan, filters: Filters) -> Compiled:
+    """SQL fragments for a plan and filters. Only fixed SQL fragments are put together here;
+    terms travel as bound parameters."""
     params: dict = {}
     conditions: list[str] = []
     must: list[str] = []  # tsquery parts every match needs
@@ -454,12 +471,16 @@ def _compile(plan: QueryPlan, filters: Filters) -> tuple[str, str, str, dict]:
     if filters.date_to:
         conditions.append(f"{day} <= {param(filters.date_to)}")
     weights = param(RANK_WEIGHTS)
-    rank, rank_head = [], []
+    rank, rank_head, head_match = [], [], None
     if rank_parts:
         rank = [f"ts_rank_cd(CAST({weights} AS float4[]), r.tsv, CAST({param(' & '.join(rank_parts))} AS tsquery), {RANK_NORMALIZATION})"]
         # Any of the words in the title or decision (a small inline vector; all words need not be there).
-        rank_head = [f"ts_rank_cd(CAST({weights} AS float4[]), r.head, CAST({param(' | '.join(rank_parts))} AS tsquery), {RANK_NORMALIZATION})"]
-    return " AND ".join(conditions) or "TRUE", " + ".join(rank + case_rank) or "1.0", " + ".join(rank_head + case_rank) or "1.0", params
+        any_word = param(" | ".join(rank_parts))
+        rank_head = [f"ts_rank_cd(CAST({weights} AS float4[]), r.head, CAST({any_word} AS tsquery), {RANK_NORMALIZATION})"]
+        head_match = f"r.head @@ CAST({any_word} AS tsquery)"
+    return Compiled(
+        " AND ".join(conditions) or "TRUE", " + ".join(rank + case_rank) or "1.0", " + ".join(rank_head + case_rank) or "1.0", head_match, params
+    )
 
 
 def _tsquery(clause: Clause) -> str:
