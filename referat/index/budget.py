@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from referat.index import store as S
-from referat.index.history import _LOADS, _sorted_rows, item_hit
+from referat.index.history import column_hits
 from referat.index.links import SUGGESTED
 
 
@@ -63,39 +63,36 @@ def budget_point(db, year: int, point: str) -> dict[str, Any] | None:
             .where(S.BudgetAgreementRow.year == year, S.BudgetPointRow.point == point)
             .options(selectinload(S.BudgetPointRow.meeting_refs))
         )
-        refs = session.execute(
-            select(S.ItemRow, S.BudgetRefRow.quote)
+        quotes: dict[str, str] = {}
+        for uid, quote in session.execute(
+            select(S.ItemRow.uid, S.BudgetRefRow.quote)
             .join(S.BudgetRefRow, S.BudgetRefRow.item_id == S.ItemRow.id)
             .where(S.BudgetRefRow.year == year, S.BudgetRefRow.point == point)
-            .options(*_LOADS)
-        ).all()
-        if row is None and not refs:
+        ):
+            quotes.setdefault(uid, quote)
+        if row is None and not quotes:
             return None
-        explicit = []
-        quotes = {item.id: quote for item, quote in refs}
-        for item in _sorted_rows(list({item.id: item for item, _ in refs}.values())):
-            hit = item_hit(item)
-            hit["quote"] = quotes[item.id]
-            explicit.append(hit)
+        explicit = column_hits(session, S.ItemRow.uid.in_(list(quotes)))
+        for hit in explicit:
+            hit["quote"] = quotes[hit["id"]]
         suggested = []
         if row is not None:
-            links = session.execute(
-                select(S.LinkRow, S.ItemRow)
-                .join(S.ItemRow, S.LinkRow.from_item_id == S.ItemRow.id)
-                .where(S.LinkRow.kind == SUGGESTED, S.LinkRow.to_budget_point_id == row.id)
-                .order_by(S.LinkRow.score.desc())
-                .options(selectinload(S.ItemRow.sections), selectinload(S.ItemRow.attachments), selectinload(S.ItemRow.meeting).selectinload(S.MeetingRow.document))
-            ).all()
-            for link, item in links:
-                hit = item_hit(item)
-                hit["score"] = link.score
-                hit["evidence"] = link.evidence
-                suggested.append(hit)
-        year_rows = session.scalars(
-            select(S.ItemRow).join(S.BudgetRefRow, S.BudgetRefRow.item_id == S.ItemRow.id)
-            .where(S.BudgetRefRow.year == year, S.BudgetRefRow.point.is_(None)).options(*_LOADS)
-        ).unique().all()  # fmt: skip
-        year_only = [item_hit(r) for r in _sorted_rows(list({r.id: r for r in year_rows}.values()))]
+            links = {
+                uid: (score, evidence)
+                for uid, score, evidence in session.execute(
+                    select(S.ItemRow.uid, S.LinkRow.score, S.LinkRow.evidence)
+                    .join(S.ItemRow, S.LinkRow.from_item_id == S.ItemRow.id)
+                    .where(S.LinkRow.kind == SUGGESTED, S.LinkRow.to_budget_point_id == row.id)
+                )
+            }
+            suggested = column_hits(session, S.ItemRow.uid.in_(list(links)))
+            for hit in suggested:
+                hit["score"], hit["evidence"] = links[hit["id"]]
+            suggested.sort(key=lambda h: -h["score"])
+        year_only = column_hits(
+            session,
+            S.ItemRow.id.in_(select(S.BudgetRefRow.item_id).where(S.BudgetRefRow.year == year, S.BudgetRefRow.point.is_(None))),
+        )
         return {
             "year": year,
             "point": point,

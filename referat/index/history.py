@@ -48,35 +48,30 @@ def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
 _SUMMARY_HEADINGS = ("Sammendrag", "Resumé", "Resume", "Kort om sagen")
 
 
-def case_lookup(db, query: str) -> dict[str, Any]:
-    """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first.
-
-    A prefix may cover thousands of items, so this reads columns, not whole item objects: one
-    query for the items with their meeting and document, one for their summaries."""
-    kle = decompose(query)
-    full = kle is not None and kle.year is not None
-    where = S.ItemRow.case_key == S.case_key(query) if full else S.case_prefix_filter(query, db.dialect.name)
-    with Session(db) as session:
-        rows = session.execute(
-            select(
-                S.ItemRow.id, S.ItemRow.uid, S.ItemRow.number, S.ItemRow.title, S.ItemRow.case_number, S.ItemRow.outcome,
-                S.ItemRow.decision, S.ItemRow.position, S.MeetingRow.committee, S.MeetingRow.date, S.DocumentRow.source,
-            )  # fmt: skip
-            .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
-            .join(S.DocumentRow, S.MeetingRow.document_id == S.DocumentRow.id)
-            .where(where)
-        ).all()
-        summaries: dict[int, str] = {}
-        ids = [r.id for r in rows]
-        for start in range(0, len(ids), 5000):
-            for item_id, heading, text in session.execute(
-                select(S.SectionRow.item_id, S.SectionRow.heading, S.SectionRow.text)
-                .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(_SUMMARY_HEADINGS))
-                .order_by(S.SectionRow.item_id, S.SectionRow.position)
-            ):
-                summaries.setdefault(item_id, text)
-    rows = sorted(rows, key=lambda r: (r.date, _RANK.get(r.committee.casefold(), 0), r.committee, r.position))
-    items = [
+def column_hits(session: Session, *where: Any) -> list[dict[str, Any]]:
+    """HIT dicts of the items matching `where`, oldest first, read as columns (no item objects):
+    listings may run to thousands of items. One query for the items with their meeting and
+    document, one for their summaries (the snippet)."""
+    rows = session.execute(
+        select(
+            S.ItemRow.id, S.ItemRow.uid, S.ItemRow.number, S.ItemRow.title, S.ItemRow.case_number, S.ItemRow.outcome,
+            S.ItemRow.decision, S.ItemRow.position, S.MeetingRow.committee, S.MeetingRow.date, S.DocumentRow.source,
+        )  # fmt: skip
+        .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+        .join(S.DocumentRow, S.MeetingRow.document_id == S.DocumentRow.id)
+        .where(*where)
+    ).all()
+    summaries: dict[int, str] = {}
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), 5000):
+        for item_id, text in session.execute(
+            select(S.SectionRow.item_id, S.SectionRow.text)
+            .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(_SUMMARY_HEADINGS))
+            .order_by(S.SectionRow.item_id, S.SectionRow.position)
+        ):
+            summaries.setdefault(item_id, text)
+    rows = sorted({r.id: r for r in rows}.values(), key=lambda r: (r.date, _RANK.get(r.committee.casefold(), 0), r.committee, r.position))
+    return [
         {
             "id": r.uid, "kind": "item", "meeting_date": r.date.isoformat(), "committee": r.committee,
             "item_number": r.number, "title": r.title, "case_number": r.case_number, "outcome": r.outcome,
@@ -84,6 +79,15 @@ def case_lookup(db, query: str) -> dict[str, Any]:
         }  # fmt: skip
         for r in rows
     ]
+
+
+def case_lookup(db, query: str) -> dict[str, Any]:
+    """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first."""
+    kle = decompose(query)
+    full = kle is not None and kle.year is not None
+    where = S.ItemRow.case_key == S.case_key(query) if full else S.case_prefix_filter(query, db.dialect.name)
+    with Session(db) as session:
+        items = column_hits(session, where)
     return {"query": query, "kle": kle.to_dict() if kle else None, "items": items}
 
 
