@@ -40,6 +40,12 @@ TITLE_SIMILARITY = 0.6
 SUGGESTION_THRESHOLD = 0.3  # share of the point's weighted distinctive words an item must contain
 SUGGESTIONS_PER_POINT = 15
 DISTINCTIVE_TERMS = 14
+# Words of agreement prose that say nothing about a point's subject. A large archive's idf
+# discounts them anyway; a small one cannot, so they are left out outright.
+_GENERAL_WORDS = frozenset(
+    """godt helt mere mest flere nye ny samt både dels øvrige herunder derfor også kan skal vil bliver
+    blevet ønsker ønske parterne parter afsættes afsat årligt mio kr""".split()
+)
 
 
 @dataclass
@@ -238,15 +244,15 @@ def distinctive_terms(texts: list[tuple[str, float]], document_frequency, total:
         text = COMMITTEE_RE.sub(" ", text or "")
         for token in analyzer.tokens(text):
             word = fold(token.surface)
-            if word in STOP_WORDS or len(token.term) < 3 or token.term.isdigit():
+            if word in STOP_WORDS or word in _GENERAL_WORDS or len(token.term) < 3 or token.term.isdigit():
                 continue
             counts[token.term] += weight
             surfaces.setdefault(token.term, token.surface.lower())
     scored = {}
     for term, tf in counts.items():
         df = document_frequency(term)
-        if df == 0 or df > 0.25 * max(total, 1):
-            continue  # unknown to the archive, or too common to tell subjects apart
+        if df == 0 or df > max(0.25 * total, 20):
+            continue  # unknown to the archive, or too common to tell subjects apart (a small archive says little)
         scored[term] = ((1 + math.log(tf)) * math.log(1 + total / df), surfaces[term])
     best = sorted(scored.items(), key=lambda kv: -kv[1][0])[:limit]
     return dict(best)
