@@ -52,7 +52,7 @@ TARGET_PG_P95 = 150.0  # ms
 # ------------------------------------------------------------------------------------ the query mix
 
 
-def query_mix(data_dir: Path, n: int = N_QUERIES, seed: int = SEED) -> list[dict]:
+def query_mix(data_dir: Path, n: int = N_QUERIES, seed: int = SEED, db_url: str | None = None) -> list[dict]:
     """A fixed mix of queries for this archive: [{"q", "filters", "sort", "kind"}]."""
     from bench.generate import COMMITTEES, inflections, vocabulary
     from referat.index.analysis import STOP_WORDS
@@ -63,8 +63,17 @@ def query_mix(data_dir: Path, n: int = N_QUERIES, seed: int = SEED) -> list[dict
     long_words = [w for w in words if len(w) >= 7]
     sentences = [s.split() for s in v.sentences]
     forms = sorted({f for group in inflections().values() for f in group if len(f) >= 5})
-    with sqlite3.connect(data_dir / "referat.db") as db:
-        cases = [r[0] for r in db.execute("SELECT case_number FROM items WHERE case_number IS NOT NULL ORDER BY id LIMIT 20000")]
+    sql = "SELECT case_number FROM items WHERE case_number IS NOT NULL ORDER BY id LIMIT 20000"
+    if db_url is None:
+        with sqlite3.connect(data_dir / "referat.db") as db:
+            cases = [r[0] for r in db.execute(sql)]
+    else:  # the same generated archive in PostgreSQL: the same mix
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db_url)
+        with engine.connect() as c:
+            cases = [r[0] for r in c.execute(text(sql))]
+        engine.dispose()
     outcomes = ["approved", "noted", "recommended", "postponed", "approved_with_remarks", "rejected", "none"]
 
     def word() -> str:
@@ -191,7 +200,7 @@ def measure_queries(data_dir: Path, engine: str, db_url: str | None = None, prof
     """The query mix through `Archive.search()` in a fresh reader process (the worker)."""
     from referat.index.archive import Archive
 
-    queries = query_mix(data_dir)
+    queries = query_mix(data_dir, db_url=db_url)
     out: dict = {"engine": engine}
     reset_peak_rss()
     with Archive(data_dir, db_url, search_engine=engine) as archive:
