@@ -78,10 +78,8 @@ class SearchIndex:
             return False
 
     def _drop_open(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
-        if self._hits is not None:
-            self._hits.close()
+        """Forget the engine of an old generation without closing it: another thread of a
+        long-lived reader may be in the middle of a search with it (it closes when collected)."""
         self._engine = self._hits = None
 
     def open_existing(self) -> Engine | None:
