@@ -297,11 +297,11 @@ def _walk(root: LexborNode, out: _Writer, inside_main: bool) -> None:
 
 def _finish(out: _Writer) -> str:
     text = normalize_text(out.result())
+    # List items that already carry a bullet glyph: "- • item" → "- item" (before trailing spaces go).
+    text = re.sub(r"(?m)^- [•·\-–] ?", "- ", text)
     # A literal "#" starting a line of text ("# comment") is escaped; only <h1>-<h6> become headings.
     lines = [("\\" + line if line.startswith("#") else line).replace(_HEADING_MARK, "").rstrip(" ")
              for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
-    # List items that already carry a bullet glyph: "- • item" → "- item".
-    text = re.sub(r"(?m)^- [•·\-–] ?", "- ", text)
     return text + "\n" if text else ""
