@@ -28,11 +28,15 @@ from pathlib import Path
 import Stemmer
 
 # Case numbers and their prefixes, point numbers, then words (letters/digits, hyphen-joined).
-_TOKEN = re.compile(
-    r"(?P<case>\d{2}\.\d{2}(?:\.\d{2}(?:-(?:[A-ZÆØÅa-zæøå]\d{2}|\d{3})(?:-\d{1,5}(?:-\d{2,4})?)?)?)?)(?![\w.])"
-    r"|(?P<point>\d{1,2}\.\d{1,2})(?![\d])"
-    r"|(?P<word>[^\W_]+)",  # "ikke-vestlig" is two words, like "ikke vestlig"
+# A token is a word (letters first: "ikke-vestlig" is two words, like "ikke vestlig") or a run
+# starting with a digit ("15.00.00-P05-4-20", "5.3.", "2020-2024"), which `_number_terms` keeps
+# whole when it is a case number, a KLE prefix or a point number and splits into parts otherwise.
+# Two plain alternatives without groups: the regex is the hot path of indexing.
+_TOKEN = re.compile(r"\d[\d.]*(?:-[^\W_]+)*|[^\W\d_][^\W_]*")
+_WHOLE_NUMBER = re.compile(
+    r"\d{2}\.\d{2}(?:\.\d{2}(?:-(?:[a-zæøå]\d{2}|\d{3})(?:-\d{1,5}(?:-\d{2,4})?)?)?)?|\d{1,2}\.\d{1,2}", re.IGNORECASE
 )
+_NUMBER_PART = re.compile(r"[^\W_]+")
 # Snowball's Danish stop list: indexed (phrases need them) but left out of word queries.
 STOP_WORDS = frozenset(
     """og i jeg det at en den til er som på de med han af for ikke der var mig sig men et har om vi min
@@ -50,6 +54,15 @@ class Token:
     surface: str  # the word as written, for highlighting
     start: int
     end: int
+
+
+def _number_parts(token: str) -> list[tuple[str, int]]:
+    """A number run as terms with their offsets: whole when it is a case number, KLE prefix or
+    point ("15.00.00-p05-4-20", "5.3" from "5.3."), else its parts ("2020-2024" → 2020, 2024)."""
+    stripped = token.rstrip(".")
+    if _WHOLE_NUMBER.fullmatch(stripped):
+        return [(stripped, 0)]
+    return [(m.group(), m.start()) for m in _NUMBER_PART.finditer(token)]
 
 
 def fold(text: str) -> str:
@@ -143,19 +156,26 @@ class Analyzer:
         """Every token of a text with its term and where it stands (for snippets)."""
         out: list[Token] = []
         for m in _TOKEN.finditer(text):
-            surface = m.group()
-            term = surface.lower() if m.lastgroup != "word" else self.term(fold(surface))
-            out.append(Token(term, surface, m.start(), m.end()))
+            surface, start = m.group(), m.start()
+            if surface[0].isdigit():
+                for part, offset in _number_parts(surface):
+                    out.append(Token(part.lower(), part, start + offset, start + offset + len(part)))
+            else:
+                out.append(Token(self.term(fold(surface)), surface, start, m.end()))
         return out
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a text, in order (positions matter for phrases). The hot path of
         indexing: one fold and one regex pass over the whole text, a dict hit per word."""
         known, term = self._terms, self.term
-        return [
-            word and (known.get(word) or term(word)) or case or point
-            for case, point, word in _TOKEN.findall(fold(text))
-        ]
+        out: list[str] = []
+        append = out.append
+        for token in _TOKEN.findall(fold(text)):
+            if token[0] <= "9":  # digits sort before letters: a number run
+                out.extend(part for part, _ in _number_parts(token))
+            else:
+                append(known.get(token) or term(token))
+        return out
 
     def query_terms(self, text: str) -> list[str]:
         """Terms of query words, stop words left out unless nothing else is left."""

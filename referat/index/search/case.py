@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from referat.index.analysis import case_terms
 
 
+@lru_cache(maxsize=65536)
+def _cached(case_number: str) -> tuple[str, ...]:
+    return tuple(case_terms(case_number))
+
+
 def case_field_terms(case_number: str | None) -> list[str]:
-    return case_terms(case_number) if case_number else []
+    return list(_cached(case_number)) if case_number else []

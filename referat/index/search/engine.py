@@ -66,7 +66,10 @@ class Engine(ABC):
 
 
 def record_terms(record: SearchRecord, analyzer) -> dict[str, str]:
-    """The text fields of a record as space-separated analyzer terms, as every engine indexes them."""
+    """The text fields of a record as space-separated analyzer terms, as every engine indexes them
+    (computed here, or earlier by a worker process during a rebuild)."""
+    if record.terms is not None:
+        return record.terms
     return {
         "title": " ".join(analyzer.terms(record.title)),
         "decision": " ".join(analyzer.terms(record.decision)),

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Callable
 
 from referat.index.search.engine import Engine
+from referat.index.search.hitstore import FILENAME as HITS_FILE
 from referat.index.search.hitstore import HitStore
 from referat.index.search.record import SearchRecord
 
-ANALYZER_VERSION = "1"  # bump when the analyzer's terms change: every index must be rebuilt
+ANALYZER_VERSION = "2"
+PARALLEL_FROM_DOCUMENTS = 500  # below this a rebuild is quick anyway, and worker start-up would dominate  # bump when the analyzer's terms change: every index must be rebuilt
 ENGINES = ("tantivy", "whoosh", "postgres")
 Notice = Callable[[str], None]
 
@@ -103,7 +105,7 @@ class SearchIndex:
             marker = json.loads((path / "referat-index.json").read_text())
         except (OSError, ValueError):
             return None
-        if marker != self._marker() or not (path / "records.sqlite").exists():
+        if marker != self._marker() or not (path / HITS_FILE).exists():
             return None
         try:
             self._engine = self._open_engine(path)
@@ -198,19 +200,55 @@ class SearchIndex:
         return count
 
     def _fill(self, engine: Engine, progress: Callable[[int], None] | None, hits: HitStore | None = None) -> int:
+        """Every record of the store into `engine` (and the hit store). On a large archive the
+        Danish analysis, most of the work, runs in worker processes, one per core, a few batches
+        ahead of the main process, which reads the store and feeds the engine."""
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        from sqlalchemy import func, select
         from sqlalchemy.orm import Session
 
+        from referat.index import store as S
         from referat.index.search.records import all_records
 
         count = 0
         with Session(self.db) as session:
-            for batch in all_records(session):
-                engine.add(batch)
-                if hits is not None:
-                    hits.put(batch)
-                count += len(batch)
-                if progress is not None:
-                    progress(count)
+            documents = session.scalar(select(func.count()).select_from(S.DocumentRow)) or 0
+            workers = min(os.cpu_count() or 1, 4) if documents >= PARALLEL_FROM_DOCUMENTS else 0
+            # fork: no re-import of the caller's main module; each worker starts its own analyzer
+            # (no SQLite connection is carried across the fork) and never touches the store.
+            pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_fresh_analyzer) if workers > 1 else None
+            try:
+                pending: list = []
+                batches = all_records(session)
+                done = False
+                while not done or pending:
+                    while pool is not None and not done and len(pending) <= workers:
+                        batch = next(batches, None)
+                        if batch is None:
+                            done = True
+                        else:
+                            pending.append((batch, pool.submit(analyse_records, batch)))
+                    if pool is None:
+                        batch = next(batches, None)
+                        if batch is None:
+                            break
+                    elif pending:
+                        batch, future = pending.pop(0)
+                        for record, terms in zip(batch, future.result()):
+                            record.terms = terms
+                    else:
+                        break
+                    engine.add(batch)
+                    if hits is not None:
+                        hits.put(batch)
+                    count += len(batch)
+                    if progress is not None:
+                        progress(count)
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
         return count
 
     def _add(self, engine: Engine, session, document_ids: list[int]) -> None:
@@ -269,10 +307,26 @@ class SearchIndex:
             self._add(engine, session, ids)
         self._commit(engine)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: D102
         if self._engine is not None:
             self._engine.close()
             self._engine = None
         if self._hits is not None:
             self._hits.close()
             self._hits = None
+
+
+def analyse_records(records: list[SearchRecord]) -> list[dict[str, str]]:
+    """A worker's share of a rebuild: the analyzer's terms of each record (only the terms travel
+    back; the records stay with the main process)."""
+    from referat.index.analysis import default_analyzer
+    from referat.index.search.engine import record_terms
+
+    analyzer = default_analyzer()
+    return [record_terms(record, analyzer) for record in records]
+
+
+def _fresh_analyzer() -> None:
+    from referat.index.analysis import default_analyzer
+
+    default_analyzer.cache_clear()

@@ -7,7 +7,7 @@ never loads SQLAlchemy (a third of a second of start-up).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 ITEM, BUDGET_POINT, DOCUMENT = "item", "budget_point", "document"
@@ -27,19 +27,27 @@ class SearchRecord:
     case_number: str = ""
     document: str = ""  # sha256 of the document it comes from, so a replaced document's records go
     extra: dict = field(default_factory=dict)  # fields hits show that the index does not need
+    terms: dict | None = None  # the analyzer's terms per text field, when already computed (not stored)
 
     @property
     def year(self) -> int | None:
         return self.date.year if self.date else None
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["date"] = self.date.isoformat() if self.date else None
-        return json.dumps(data, ensure_ascii=False)
+        # Written out field by field: dataclasses.asdict deep-copies and was a tenth of a rebuild.
+        return json.dumps(
+            {
+                "uid": self.uid, "kind": self.kind, "title": self.title, "decision": self.decision, "body": self.body,
+                "committee": self.committee, "date": self.date.isoformat() if self.date else None,
+                "outcome": self.outcome, "case_number": self.case_number, "document": self.document, "extra": self.extra,
+            },  # fmt: skip
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "SearchRecord":
         data = json.loads(text)
+        data.pop("terms", None)
         data["date"] = date.fromisoformat(data["date"]) if data.get("date") else None
         return cls(**data)
 

@@ -14,29 +14,77 @@ from referat.index.search.record import BUDGET_POINT, DOCUMENT, ITEM, KINDS, Sea
 
 def item_record(row: S.ItemRow) -> SearchRecord:
     meeting = row.meeting
-    body_parts = [f"{s.heading}\n{s.text}" if s.heading else s.text for s in row.sections]
-    body_parts += [a.name for a in row.attachments]
+    return _item_record(
+        row.uid, row.title, row.decision, row.outcome, row.case_number, row.number, meeting.committee, meeting.date,
+        meeting.document.sha256, meeting.document.source, [(s.heading, s.text) for s in row.sections],
+        [a.name for a in row.attachments],
+    )  # fmt: skip
+
+
+def _item_record(
+    uid: str, title: str, decision: str | None, outcome: str | None, case_number: str | None, number: int,
+    committee: str, day: date, sha256: str, source: str, sections: list[tuple[str, str]], attachments: list[str],
+) -> SearchRecord:  # fmt: skip
+    """One item's record, from plain values: item objects and bulk column reads build the same."""
+    body_parts = [f"{heading}\n{text}" if heading else text for heading, text in sections] + attachments
     return SearchRecord(
-        uid=row.uid,
+        uid=uid,
         kind=ITEM,
-        title=row.title,
-        decision=row.decision or "",
+        title=title,
+        decision=decision or "",
         body="\n\n".join(p for p in body_parts if p),
-        committee=meeting.committee,
-        date=meeting.date,
-        outcome=row.outcome or "",
-        case_number=row.case_number or "",
-        document=meeting.document.sha256,
-        extra={"item_number": row.number, "source": meeting.document.source, "summary": _summary(row.sections)},
+        committee=committee,
+        date=day,
+        outcome=outcome or "",
+        case_number=case_number or "",
+        document=sha256,
+        extra={"item_number": number, "source": source, "summary": _summary(sections)},
     )
 
 
-def _summary(sections: list[S.SectionRow]) -> str:
+def _summary(sections: list[tuple[str, str]]) -> str:
     """What a hit shows when the words matched only its title: the Sammendrag, or the first text."""
-    for section in sections:
-        if section.heading.casefold() in ("sammendrag", "resumé", "resume", "kort om sagen"):
-            return section.text
-    return next((s.text for s in sections if s.heading.casefold() != "tidligere behandling" and s.text), "")
+    for heading, text in sections:
+        if heading.casefold() in ("sammendrag", "resumé", "resume", "kort om sagen"):
+            return text
+    return next((text for heading, text in sections if heading.casefold() != "tidligere behandling" and text), "")
+
+
+def _item_records_bulk(session: Session, document_ids: list[int]) -> list[SearchRecord]:
+    """The items of these documents as records, read as columns: a rebuild reads every item of
+    the archive, and building ORM objects for them cost a third of the time."""
+    items = session.execute(
+        select(
+            S.ItemRow.id, S.ItemRow.uid, S.ItemRow.title, S.ItemRow.decision, S.ItemRow.outcome, S.ItemRow.case_number,
+            S.ItemRow.number, S.MeetingRow.committee, S.MeetingRow.date, S.DocumentRow.sha256, S.DocumentRow.source,
+        )  # fmt: skip
+        .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+        .join(S.DocumentRow, S.MeetingRow.document_id == S.DocumentRow.id)
+        .where(S.MeetingRow.document_id.in_(document_ids))
+        .order_by(S.MeetingRow.id, S.ItemRow.position)
+    ).all()
+    ids = [row.id for row in items]
+    sections: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    attachments: dict[int, list[str]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for item_id, heading, text in session.execute(
+            select(S.SectionRow.item_id, S.SectionRow.heading, S.SectionRow.text)
+            .where(S.SectionRow.item_id.in_(chunk))
+            .order_by(S.SectionRow.item_id, S.SectionRow.position)
+        ):
+            sections[item_id].append((heading, text))
+        for item_id, name in session.execute(
+            select(S.AttachmentRow.item_id, S.AttachmentRow.name)
+            .where(S.AttachmentRow.item_id.in_(chunk))
+            .order_by(S.AttachmentRow.item_id, S.AttachmentRow.position)
+        ):
+            attachments[item_id].append(name)
+    return [
+        _item_record(r.uid, r.title, r.decision, r.outcome, r.case_number, r.number, r.committee, r.date, r.sha256, r.source,
+                     sections[r.id], attachments[r.id])  # fmt: skip
+        for r in items
+    ]
 
 
 def point_records(agreement: S.BudgetAgreementRow, document: S.DocumentRow) -> list[SearchRecord]:
@@ -88,10 +136,7 @@ def records_for_documents(session: Session, document_ids: list[int]) -> list[Sea
         .where(S.DocumentRow.id.in_(document_ids))
         .options(selectinload(S.DocumentRow.sections), selectinload(S.DocumentRow.budget_agreement).selectinload(S.BudgetAgreementRow.points))
     ).all()
-    items = session.scalars(
-        select(S.ItemRow).join(S.MeetingRow).where(S.MeetingRow.document_id.in_(document_ids)).options(*_ITEM_LOADS)
-    ).all()
-    out.extend(item_record(i) for i in items)
+    out.extend(_item_records_bulk(session, document_ids))
     for doc in docs:
         if doc.budget_agreement is not None:
             out.extend(point_records(doc.budget_agreement, doc))
@@ -99,7 +144,7 @@ def records_for_documents(session: Session, document_ids: list[int]) -> list[Sea
     return out
 
 
-def all_records(session: Session, batch: int = 500) -> Iterator[list[SearchRecord]]:
+def all_records(session: Session, batch: int = 100) -> Iterator[list[SearchRecord]]:
     """The whole archive, in batches of documents (memory stays flat at any archive size)."""
     ids = session.scalars(select(S.DocumentRow.id).order_by(S.DocumentRow.id)).all()
     for start in range(0, len(ids), batch):

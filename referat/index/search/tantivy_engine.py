@@ -48,6 +48,7 @@ class TantivyEngine(Engine):
         self.index = tantivy.Index(self.schema, path=str(path), reuse=not create)
         self.index.register_tokenizer(_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         self._writer: tantivy.IndexWriter | None = None
+        self._fresh = create  # a new index holds nothing to replace: a rebuild skips the per-record deletes
         self.analyzer = default_analyzer()
 
     # --- writing ------------------------------------------------------------------------------
@@ -61,7 +62,8 @@ class TantivyEngine(Engine):
     def add(self, records: list[SearchRecord]) -> None:
         writer = self.writer
         for record in records:
-            writer.delete_documents_by_term("uid", record.uid)
+            if not self._fresh:
+                writer.delete_documents_by_term("uid", record.uid)
             terms = record_terms(record, self.analyzer)
             doc = tantivy.Document(
                 uid=record.uid,
@@ -85,6 +87,7 @@ class TantivyEngine(Engine):
             self._writer.commit()
             self._writer.wait_merging_threads()
             self._writer = None
+        self._fresh = False
         self.index.reload()
 
     def close(self) -> None:
