@@ -38,6 +38,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from bench.common import ROOT, folder_mb, note, peak_rss_mb, percentile, reset_peak_rss, run_worker
+from referat.index.search.hitstore import FILENAME as HITS_FILE
 
 ITEMS = int(os.environ.get("REFERAT_BENCH_ITEMS", "100000"))
 WHOOSH_ITEMS = int(os.environ.get("REFERAT_BENCH_WHOOSH_ITEMS", "20000"))
@@ -171,8 +172,8 @@ def _index_size(archive, engine: str) -> dict:
         return {"index_mb": sum(size for name, size in rows if name not in store_tables) / 1e6, "hits_mb": 0.0}
     base = archive.data_dir / "index" / engine
     current = base / (base / "CURRENT").read_text().strip()
-    return {"index_mb": folder_mb(current, exclude=("records.sqlite", "records.sqlite-wal", "records.sqlite-shm")),
-            "hits_mb": folder_mb(current) - folder_mb(current, exclude=("records.sqlite", "records.sqlite-wal", "records.sqlite-shm"))}
+    hits = (HITS_FILE, HITS_FILE + "-wal", HITS_FILE + "-shm")
+    return {"index_mb": folder_mb(current, exclude=hits), "hits_mb": folder_mb(current) - folder_mb(current, exclude=hits)}
 
 
 def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dict:
