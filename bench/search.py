@@ -187,7 +187,7 @@ def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dic
         with archive.writing():  # the index alone: `reindex` also rebuilds links, measured by bench.links
             records = archive.search_index(engine).rebuild()
         out["build_s"] = time.perf_counter() - start
-        out["build_cpu_s"] = time.process_time() - cpu
+        out["build_cpu_s"] = time.process_time() - cpu  # this process's threads; analysis worker processes not counted
         out["records"] = records
         out["build_rss_mb"] = peak_rss_mb()
         if engine == "postgres":
@@ -350,7 +350,7 @@ def run(report) -> None:
         report(area, f"{tag}: query CPU ms p50 / p95 (this process only)", f"{r['cpu_p50']:.1f} / {r['cpu_p95']:.1f}", None)
         report(area, f"{tag}: first query ms (opens index, analyzer)", r["first_query_ms"], None)
         report(area, f"{tag}: peak RSS MB, build / query process", f"{r['build_rss_mb']:.0f} / {r['query_rss_mb']:.0f}", None)
-        note(area, f"{tag}: build took {r['build_s']:.0f} s wall, {r['build_cpu_s']:.0f} s CPU (all threads)")
+        note(area, f"{tag}: build took {r['build_s']:.0f} s wall, {r['build_cpu_s']:.0f} s CPU in the building process")
         worst = max(r["by_kind"].items(), key=lambda kv: kv[1]["p95"])
         note(area, f"{tag}: slowest kind {worst[0]} (p95 {worst[1]['p95']:.1f} ms); slowest query "
                    f"{r['slowest'][0]['q']!r} {r['slowest'][0]['filters'] or ''} {r['slowest'][0]['ms']} ms; "
