@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 
 from referat.index import store as S
 from referat.index.analysis import STOP_WORDS, default_analyzer, fold
+from referat.index.search.snippets import candidate_pattern
+from referat.index.search.snippets import matches
 from referat.parsers.committees import COMMITTEE_RE, canonical_committee
 
 PREVIOUS, SAME_CASE, EXPLICIT, SUGGESTED = "previous_treatment", "same_case", "budget_explicit", "budget_suggested"
@@ -282,14 +284,18 @@ def suggest_for_point(
     found = engine.search(plan, window, limit=60)
     records = search_index.lookup([uid for uid, _ in found.hits])
     analyzer = default_analyzer()
+    wanted = set(terms)
+    pattern = candidate_pattern(wanted, [])
     weight_total = sum(w for w, _ in terms.values())
     out = []
     for uid, _ in found.hits:
         record = records.get(uid)
         if record is None or uid in excluded:
             continue
-        title_terms = set(analyzer.terms(record.title))
-        body_terms = set(analyzer.terms(record.body)) | set(analyzer.terms(record.decision)) | title_terms
+        # Only words that start like one of the point's terms are analysed (as for snippets): an
+        # item's text runs to thousands of words, and a point has a few dozen candidates.
+        title_terms = {term for _, _, term in matches(record.title, pattern, wanted, [], analyzer)}
+        body_terms = title_terms | {term for text in (record.body, record.decision) for _, _, term in matches(text, pattern, wanted, [], analyzer)}
         matched = [t for t in terms if t in body_terms]
         if len(matched) < 2:
             continue

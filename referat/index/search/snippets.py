@@ -42,13 +42,13 @@ def make_snippet(texts: list[str], terms: set[str], prefixes: list[str], analyze
     for text in texts:
         if not text:
             continue
-        matches = _matches(text, pattern, terms, prefixes, analyzer) if pattern else []
-        if not matches:
+        found = matches(text, pattern, terms, prefixes, analyzer) if pattern else []
+        if not found:
             if best is None:
                 best = (0, 0, text, [])
             continue
-        for i, (start, _, _) in enumerate(matches):
-            inside = [(s, e, term) for s, e, term in matches[i:] if e <= start + window]
+        for i, (start, _, _) in enumerate(found):
+            inside = [(s, e, term) for s, e, term in found[i:] if e <= start + window]
             score = len({term for _, _, term in inside})
             if best is None or score > best[0]:
                 best = (score, start, text, [(s, e) for s, e, _ in inside])
@@ -58,7 +58,8 @@ def make_snippet(texts: list[str], terms: set[str], prefixes: list[str], analyze
     return _render(text, start, spans, window)
 
 
-def _matches(text: str, pattern: re.Pattern[str], terms: set[str], prefixes: list[str], analyzer: Analyzer) -> list[tuple[int, int, str]]:
+def matches(text: str, pattern: re.Pattern[str], terms: set[str], prefixes: list[str], analyzer: Analyzer) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word in `text` whose term is wanted (or starts with a prefix)."""
     found = []
     for m in pattern.finditer(text):
         for token in analyzer.tokens(m.group()):  # "ikke-vestlige" holds two words
