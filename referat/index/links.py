@@ -261,14 +261,15 @@ def distinctive_terms(texts: list[tuple[str, float]], document_frequency, total:
 
 
 def suggest_for_point(
-    point: Any, year: int, search_index, excluded: set[str], total: int
+    point: Any, year: int, search_index, excluded: set[str], total: int, dfs: dict[str, int] | None = None
 ) -> list[tuple[str, float, dict[str, Any]]]:
-    """Items about the point's subject: (item uid, score, evidence), best first."""
+    """Items about the point's subject: (item uid, score, evidence), best first. `dfs` caches
+    document frequencies across the points of one run (their words overlap a lot)."""
     from referat.index.search.engine import Filters
     from referat.index.search.query import Clause, QueryPlan
 
     engine = search_index.engine(reader=False)
-    dfs: dict[str, int] = {}
+    dfs = {} if dfs is None else dfs
 
     def df(term: str) -> int:
         if term not in dfs:
@@ -327,13 +328,14 @@ def _suggested_links(session: Session, search_index, years: set[int] | None, rep
     session.execute(delete(S.LinkRow).where(S.LinkRow.kind == SUGGESTED, S.LinkRow.to_budget_point_id.in_(point_ids)))
     uid_to_id = {}
     links = []
+    dfs: dict[str, int] = {}
     for point, year in rows:
         explicit = {
             uid for (uid,) in session.execute(
                 select(S.ItemRow.uid).join(S.BudgetRefRow).where(S.BudgetRefRow.year == year, S.BudgetRefRow.point == point.point)
             )
         }  # fmt: skip
-        suggestions = suggest_for_point(point, year, search_index, explicit, total)
+        suggestions = suggest_for_point(point, year, search_index, explicit, total, dfs)
         named = _named_meeting_items(session, point)
         for uid, why in named:
             if uid not in explicit and all(uid != s[0] for s in suggestions):
