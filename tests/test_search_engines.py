@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from referat.index.archive import Archive
+from tests.conftest import pg_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -57,17 +58,8 @@ def _write(folder: Path, name: str, *, day: int = 3, title: str = "Grønkålsfes
 @pytest.fixture
 def pg_schema_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A PostgreSQL URL whose tables live in a fresh schema of their own, dropped afterwards."""
-    base = request.getfixturevalue("pg_url")
-    schema = f"e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema(request.getfixturevalue("pg_url"), "e") as url:
+        yield url
 
 
 def _db_url(request: pytest.FixtureRequest, engine: str) -> str | None:
