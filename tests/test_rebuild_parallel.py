@@ -28,3 +28,12 @@ def test_parallel_rebuild_gives_the_same_hits(tmp_path, monkeypatch):
         # equal scores may come in either order: compare who is found, and with what score
         assert {h["id"]: round(h["score"], 3) for h in parallel[q]["hits"]} == {h["id"]: round(h["score"], 3) for h in serial[q]["hits"]}, q
         assert parallel[q]["total"] == serial[q]["total"] and parallel[q]["total"] > 0, q
+
+
+def test_a_record_found_in_several_forms_is_indexed_once(tmp_path):
+    """The budget agreement as text, PDF and web page gives one budget point, even in a rebuild."""
+    with Archive(tmp_path / "data") as archive:
+        archive.ingest([SAMPLES])  # .txt, pdf/ and html/ forms: the first ingest builds the index from scratch
+        assert archive.search("flere indvandrere", kind="budget_point")["total"] == 1
+        archive.reindex()
+        assert archive.search("flere indvandrere", kind="budget_point")["total"] == 1

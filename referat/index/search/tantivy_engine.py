@@ -48,7 +48,10 @@ class TantivyEngine(Engine):
         self.index = tantivy.Index(self.schema, path=str(path), reuse=not create)
         self.index.register_tokenizer(_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         self._writer: tantivy.IndexWriter | None = None
-        self._fresh = create  # a new index holds nothing to replace: a rebuild skips the per-record deletes
+        # A new index holds nothing to replace: a rebuild deletes only uids it has already added
+        # in this run (the same budget point from the agreement as text, PDF and web page).
+        self._fresh = create
+        self._added: set[str] = set()
         self.analyzer = default_analyzer()
 
     # --- writing ------------------------------------------------------------------------------
@@ -62,8 +65,10 @@ class TantivyEngine(Engine):
     def add(self, records: list[SearchRecord]) -> None:
         writer = self.writer
         for record in records:
-            if not self._fresh:
+            if not self._fresh or record.uid in self._added:
                 writer.delete_documents_by_term("uid", record.uid)
+            if self._fresh:
+                self._added.add(record.uid)
             terms = record_terms(record, self.analyzer)
             doc = tantivy.Document(
                 uid=record.uid,
@@ -88,6 +93,7 @@ class TantivyEngine(Engine):
             self._writer.wait_merging_threads()
             self._writer = None
         self._fresh = False
+        self._added.clear()
         self.index.reload()
 
     def close(self) -> None:
