@@ -366,11 +366,20 @@ def _toc_title_for(heading: _Heading, toc: list[_TocEntry], position: int) -> st
         return numbered[0].title
     if not toc or any(e.number is not None for e in toc):
         return None
-    if heading.title:
-        for entry in toc:
-            if _fits_toc(heading.title, entry.title):
-                return entry.title
-    return toc[position].title if position < len(toc) and not heading.title else None
+    if not heading.title:
+        return toc[position].title if position < len(toc) else None
+    # The entry at the same position usually is the one; then one that starts like the heading;
+    # only then the fuzzy comparison (a typo in the heading), which is the slow one.
+    if position < len(toc) and _fits_toc(heading.title, toc[position].title):
+        return toc[position].title
+    key = fold_key(heading.title)
+    for entry in toc:
+        if fold_key(entry.title).startswith(key):
+            return entry.title
+    for entry in toc:
+        if _fits_toc(heading.title, entry.title):
+            return entry.title
+    return None
 
 
 def _section(current: tuple[str, list[Line]]) -> Section:
