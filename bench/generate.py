@@ -30,7 +30,6 @@ import re
 import shutil
 import sys
 import time
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta

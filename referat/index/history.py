@@ -15,12 +15,12 @@ import html
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from referat.index import store as S
 from referat.index.links import PREVIOUS
-from referat.index.search.records import item_record
+from referat.index.search.records import SUMMARY_HEADINGS, item_record
 from referat.index.search.service import hit_dict
 from referat.parsers.casenumbers import decompose
 from referat.parsers.dates import danish_date
@@ -45,7 +45,6 @@ def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
     return sorted(rows, key=lambda r: (r.meeting.date, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
 
 
-_SUMMARY_HEADINGS = ("Sammendrag", "Resumé", "Resume", "Kort om sagen")
 
 
 def column_hits(session: Session, *where: Any) -> list[dict[str, Any]]:
@@ -66,7 +65,7 @@ def column_hits(session: Session, *where: Any) -> list[dict[str, Any]]:
     for start in range(0, len(ids), 5000):
         for item_id, text in session.execute(
             select(S.SectionRow.item_id, S.SectionRow.text)
-            .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(_SUMMARY_HEADINGS))
+            .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(SUMMARY_HEADINGS))
             .order_by(S.SectionRow.item_id, S.SectionRow.position)
         ):
             summaries.setdefault(item_id, text)
@@ -233,4 +232,4 @@ def history_html(history: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-__all__ = ["case_lookup", "case_history", "history_markdown", "history_html", "item_hit", "or_"]
+__all__ = ["case_lookup", "case_history", "history_markdown", "history_html", "item_hit"]

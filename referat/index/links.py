@@ -26,7 +26,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Any, Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from referat.index import store as S
@@ -311,7 +311,7 @@ def suggest_for_point(
 
 
 def _suggested_links(session: Session, search_index, years: set[int] | None, report: LinkReport) -> None:
-    total = session.scalar(select(__import__("sqlalchemy").func.count()).select_from(S.ItemRow)) or 0
+    total = session.scalar(select(func.count()).select_from(S.ItemRow)) or 0
     query = (
         select(S.BudgetPointRow, S.BudgetAgreementRow.year)
         .join(S.BudgetAgreementRow)

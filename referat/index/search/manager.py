@@ -292,21 +292,6 @@ class SearchIndex:
             self._commit(engine)
         return added, gone
 
-    def refresh_documents(self, shas: list[str]) -> None:
-        """Re-index documents whose records changed in place (a re-parse keeps the sha256)."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        from referat.index import store as S
-
-        engine = self.engine(reader=False)
-        with Session(self.db) as session:
-            ids = list(session.scalars(select(S.DocumentRow.id).where(S.DocumentRow.sha256.in_(shas))).all())
-            self._delete(engine, shas)
-            self._commit(engine)
-            self._add(engine, session, ids)
-        self._commit(engine)
-
     def close(self) -> None:  # noqa: D102
         if self._engine is not None:
             self._engine.close()

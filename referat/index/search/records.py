@@ -42,10 +42,14 @@ def _item_record(
     )
 
 
+SUMMARY_HEADINGS = ("Sammendrag", "Resumé", "Resume", "Kort om sagen")
+_SUMMARY_KEYS = {h.casefold() for h in SUMMARY_HEADINGS}
+
+
 def _summary(sections: list[tuple[str, str]]) -> str:
     """What a hit shows when the words matched only its title: the Sammendrag, or the first text."""
     for heading, text in sections:
-        if heading.casefold() in ("sammendrag", "resumé", "resume", "kort om sagen"):
+        if heading.casefold() in _SUMMARY_KEYS:
             return text
     return next((text for heading, text in sections if heading.casefold() != "tidligere behandling" and text), "")
 

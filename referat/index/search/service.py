@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from referat.index.analysis import Analyzer, default_analyzer, fold
-from referat.index.search.engine import NO_OUTCOME, Engine, EngineResult, Filters
+from referat.index.analysis import Analyzer, default_analyzer
+from referat.index.search.engine import Engine, EngineResult, Filters
 from referat.index.search.query import Clause, QueryPlan, parse_query
 from referat.index.search.record import SearchRecord
 from referat.index.search.snippets import make_snippet
@@ -208,4 +208,4 @@ def parse_filters(
     )
 
 
-__all__ = ["search", "SearchRequest", "parse_filters", "EngineResult", "NO_OUTCOME"]
+__all__ = ["search", "SearchRequest", "parse_filters"]
