@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := .demo
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench eval clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 ## Benchmarks with their targets (not part of `make test`).
 bench: install
 	$(BIN)/python -m bench
+
+## Parse accuracy per field on the layout corpus and the samples (tests/corpus, bench/accuracy.py).
+eval: install
+	$(BIN)/python -m bench.accuracy --families
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench build *.egg-info .pytest_cache .hypothesis
