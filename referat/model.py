@@ -65,7 +65,7 @@ class Participant:
 
 @dataclass(slots=True)
 class AgendaItem:
-    number: int
+    number: int | None  # as printed; None where the page prints none (a single-item page)
     title: str
     case_number: str | None = None
     supplementary: bool = False

@@ -36,7 +36,7 @@ def document_summary(doc: Document) -> str:
         for item in m.items:
             flags = "".join([" [tillæg]" if item.supplementary else "", " [lukket]" if item.closed else ""])
             case = f"  {item.case_number}" if item.case_number else ""
-            lines.append(f"  {item.number:>3}. {item.title}{flags}{case}")
+            lines.append(f"  {item.number if item.number is not None else '-':>3}. {item.title}{flags}{case}")
             lines.append(f"       → {outcome_label(item.outcome.value if item.outcome else None)}"
                          + (f" (beslutter: {item.decided_by})" if item.decided_by else ""))  # fmt: skip
             for ref in item.budget_refs:

@@ -201,7 +201,7 @@ def history_markdown(history: dict[str, Any]) -> str:
     lines = [f"## {heading}", ""]
     for step in history["steps"]:
         day = danish_date(date.fromisoformat(step["meeting_date"]))
-        lines.append(f"- **{step['committee']}, {day}, punkt {step['item_number']}**: {step['title']}  ")
+        lines.append(f"- **{step['committee']}, {day}{_punkt(step['item_number'])}**: {step['title']}  ")
         lines.append(f"  Beslutning: {_decision_line(step)}")
     if history["unresolved"]:
         lines += ["", "Tidligere behandlinger, der ikke findes i arkivet:", ""]
@@ -219,7 +219,7 @@ def history_html(history: dict[str, Any]) -> str:
     for step in history["steps"]:
         day = danish_date(date.fromisoformat(step["meeting_date"]))
         parts.append(
-            f"<li><strong>{e(step['committee'])}, {e(day)}, punkt {e(step['item_number'])}</strong>: {e(step['title'])}"
+            f"<li><strong>{e(step['committee'])}, {e(day)}{e(_punkt(step['item_number']))}</strong>: {e(step['title'])}"
             f"<br>Beslutning: {e(_decision_line(step))}</li>"
         )
     parts.append("</ol>")
@@ -233,3 +233,8 @@ def history_html(history: dict[str, Any]) -> str:
 
 
 __all__ = ["case_lookup", "case_history", "history_markdown", "history_html", "item_hit"]
+
+
+def _punkt(number: int | None) -> str:
+    """", punkt 6", or nothing for an item printed without a number."""
+    return "" if number is None else f", punkt {number}"

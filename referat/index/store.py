@@ -153,7 +153,7 @@ class ItemRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = _fk("meetings.id")
     uid: Mapped[str] = mapped_column(Str(255), unique=True)
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Txt)
     case_number: Mapped[str | None] = mapped_column(Txt, index=True)
@@ -326,7 +326,7 @@ def alembic_config(connection: Any = None) -> Any:
 
 # The newest migration in migrations/versions/. A test checks it against Alembic's own head, so
 # opening an archive can compare revisions without importing Alembic (a tenth of a second).
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0003_nullable_number"
 
 
 def needs_migration(engine: Engine) -> bool:
@@ -372,8 +372,9 @@ def case_key(case_number: str | None) -> str | None:
     return re.sub(r"[\u2010-\u2015\u2212]", "-", key) or None
 
 
-def item_uid(committee_slug: str, meeting_date: date, number: int) -> str:
-    return f"{committee_slug}-{meeting_date.isoformat()}-{number}"
+def item_uid(committee_slug: str, meeting_date: date, number: int | None) -> str:
+    """An item without a printed number (a page of one item) is "-x"; a second one "-x-2"."""
+    return f"{committee_slug}-{meeting_date.isoformat()}-{'x' if number is None else number}"
 
 
 def _now() -> datetime:
@@ -585,7 +586,7 @@ def _insert_meeting(session: Session, document_id: int, m: model.Meeting, kind: 
     )
 
 
-def _free_uids(session: Session, committee: str, meeting_date: date, numbers: list[int]) -> list[str]:
+def _free_uids(session: Session, committee: str, meeting_date: date, numbers: list[int | None]) -> list[str]:
     """One uid per item: the plain form when free, else "-2", "-3", ... (duplicates, slug clashes)."""
     # Every uid starting with this committee and date belongs to a meeting with the same slug and
     # date, so the (indexed) meeting identity finds them all; a LIKE on uid would scan every item.

@@ -16,11 +16,17 @@ KLE_CASE_RE = re.compile(
 )
 # A KLE number or a prefix of one, as a user types it: "15", "15.00", "15.00.00-P05", "15.00.00-P05-4".
 KLE_PREFIX_RE = re.compile(r"^\d{2}(?:\.\d{2}(?:\.\d{2}(?:-(?:[A-ZÆØÅ]\d{2}|\d{3})(?:-\d{1,5}(?:-\d{2,4})?)?)?)?)?$")
-LABELLED_CASE_RE = re.compile(
-    r"^(?:Sagsnr|Sags nr|Sag nr|Sagsnummer|Journalnr|Journal nr|J\.\s?nr|Jnr|Sags-ID|Sagsid)\.?\s*[:.]?\s*"
-    r"(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\s*$",
-    re.IGNORECASE,
+# The labels systems print before a case number ("Sagsnr.:", "Sagsid.:", "Journal nr.:", "J.nr.",
+# "SAGSNR"); "Sag nr." too, unless what follows is a short item number ("Sag nr. 130").
+_CASE_LABEL = (
+    r"(?:Sagsnr|Sags\s?nr|Sagsnummer|Sags-?nummer|Journalnr|Journal\s?nr|Journalnummer|J\.\s?nr|Jnr|Sags-?ID|Sagsid|"
+    r"Sag\s?nr(?!\.?\s*[:.]?\s*\d{1,4}(?:[.)]|\s|$)))"
 )
+# A KLE code printed with the case number is part of it: "00.01.00A04 - 2007/34364".
+_CASE_VALUE = r"(?P<number>(?:\d{2}\.\d{2}\.\d{2}[A-ZÆØÅ]\d{2}\s+-\s+)?[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])"
+LABELLED_CASE_RE = re.compile(rf"^{_CASE_LABEL}\.?\s*[:.]?\s*{_CASE_VALUE}\s*$", re.IGNORECASE)
+# A labelled number inside a longer line: "Dok.nr.: 2005 Sagsid.: 14/19290 Initialer: anba".
+_LABELLED_CASE_INSIDE = re.compile(rf"(?:(?<![\w.])|(?<=[a-zæøå])(?=[A-Z])){_CASE_LABEL}\.?\s*[:.]?\s*{_CASE_VALUE}", re.IGNORECASE)
 # An unlabelled number alone on the line under a heading: "2019-012345", "19/12345", "EMN-2020-01234".
 BARE_CASE_RE = re.compile(r"^(?:[A-ZÆØÅ]{1,5}-)?\d[\d./-]{3,}[\dA-ZÆØÅ](?:-[A-ZÆØÅ0-9]+)*$")
 
@@ -45,6 +51,17 @@ def case_number_in_line(line: str) -> str | None:
         return m.group(0)
     if BARE_CASE_RE.match(line) and not _looks_like_date_or_year(line):
         return line
+    return None
+
+
+def case_number_label_in_line(line: str) -> str | None:
+    """A labelled case number anywhere in a line (field blocks flattened into one line)."""
+    if "nr" not in line.casefold() and "id" not in line.casefold() and "nummer" not in line.casefold():
+        return None
+    for m in _LABELLED_CASE_INSIDE.finditer(line):
+        number = m.group("number")
+        if any(ch.isdigit() for ch in number):
+            return number
     return None
 
 

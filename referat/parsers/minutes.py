@@ -19,24 +19,20 @@ from difflib import SequenceMatcher
 
 from referat.model import AgendaItem, Meeting, Participant, Section
 from referat.parsers import sections as S
-from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
+from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import date_in_name, find_dates, parse_date, parse_time
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
+from referat.parsers.headings import Heading, find_item_headings
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
 from referat.parsers.text import Line, fold_key, join_block
 
-PUNKT_HEADING = re.compile(
-    r"^(?:Punkt|PUNKT|Pkt\.|Dagsordenspunkt)\s*(?P<number>\d{1,3})"
-    r"(?:\s*[:.\-–]\s*(?P<title>.*)|\s+(?P<bare>[A-ZÆØÅ0-9\"“«'(].*)|\s*)$"
-)
-NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<title>[A-ZÆØÅ\"“«'(].{1,200})$")
 TOC_HEADING = re.compile(r"^(?:Indholdsfortegnelse|Indhold|Dagsordensoversigt|Oversigt over punkter)\s*:?$", re.I)
 # "Meddelelser.....\t3", "Punkt 2: Budget ....... 4", "3. Title  7"
 _LONGEST_TOC_LINE = 400
 TOC_LEADER_ENTRY = re.compile(r"^(?P<title>[^\t]+?)\s*(?:\.{3,}|…+|_{3,})\s*\t?\s*(?P<page>\d{1,4})$")
 # Inside a table of contents only: "Title<TAB>3", "Title 3" (elsewhere these are table rows).
-TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,3})$")
+TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})$")
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
@@ -56,13 +52,6 @@ _ABSENT_WORDS = re.compile(r"^(?:fravær|fraværende|afbud|deltog ikke|ikke til 
 _PRESENT_WORDS = re.compile(r"^(?:deltog|til stede|mødt|tilstede)$", re.I)
 _PARTY = re.compile(r"^(?:[A-ZÆØÅ]{1,2}|UP)$")
 _ROLE_WORDS = re.compile(r"^(?:formand|næstformand|borgmester|viceborgmester|sekretær|referent)$", re.I)
-
-
-@dataclass
-class _Heading:
-    index: int  # line index
-    number: int
-    title: str
 
 
 @dataclass
@@ -104,7 +93,7 @@ def find_toc(lines: list[Line]) -> tuple[set[int], list[_TocEntry]]:
             title = m.group("title").strip()
             toc_lines.add(i)
             number = None
-            if head := re.match(r"^(?:Punkt\s*|Pkt\.\s*)?(\d{1,3})\s*[.:\-–]?\s+(?=\S)", title):
+            if head := re.match(r"^(?:Punkt\s*|Pkt\.\s*)?(\d{1,5})\s*[.:\-–]?\s+(?=\S)", title):
                 number, title = int(head.group(1)), title[head.end() :]
             entries.append(_TocEntry(number, title.strip(" .")))
         else:
@@ -119,54 +108,13 @@ def _next_is_toc_entry(lines: list[Line], i: int) -> bool:
     return False
 
 
-def find_item_headings(lines: list[Line], skip: set[int], toc: list[_TocEntry]) -> list[_Heading]:
-    """Item headings in order. "Punkt N" headings when the document has any; otherwise numbered
-    "N. Title" lines that behave like item headings."""
-    punkt = []
-    for i, line in enumerate(lines):
-        if i in skip or not line.text:
-            continue
-        if line.text[0] in "PD" and (m := PUNKT_HEADING.match(line.text)):
-            title = (m.group("title") if m.group("title") is not None else m.group("bare")) or ""
-            punkt.append(_Heading(i, int(m.group("number")), title.strip()))
-    if punkt:
-        return punkt
-    toc_titles = {fold_key(e.title) for e in toc}
-    found: list[_Heading] = []
-    for i, line in enumerate(lines):
-        if i in skip or not (m := NUMBERED_HEADING.match(line.text)):
-            continue
-        number, title = int(m.group("number")), m.group("title").strip()
-        expected = found[-1].number + 1 if found else None
-        if fold_key(title) in toc_titles:
-            found.append(_Heading(i, number, title))
-        elif (expected is None or number == expected) and not title.endswith((".", ":", ";", ",")) and _followed_by_item_body(lines, i):
-            found.append(_Heading(i, number, title))
-    return found
-
-
-def _followed_by_item_body(lines: list[Line], i: int) -> bool:
-    """A numbered line opens an item when a case number or a section heading follows soon,
-    before any other numbered line."""
-    seen = 0
-    for line in lines[i + 1 :]:
-        if not line.text:
-            continue
-        if S.section_heading(line.text) or case_number_in_line(line.text):
-            return True
-        if NUMBERED_HEADING.match(line.text) or seen >= 3:
-            return False
-        seen += 1
-    return False
-
-
 def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     """The meeting a minutes/agenda text describes, or None when it has no agenda items.
 
     `source` (a path or URL) is only read for a date when the text's heading has none: web pages
     such as ballerup.dk/dagsorden/<committee>-<dd-mm-yyyy> put the date in the address."""
     toc_lines, toc = find_toc(lines)
-    headings = find_item_headings(lines, toc_lines, toc)
+    headings = find_item_headings(lines, toc_lines, {fold_key(e.title) for e in toc})
     if not headings:
         return None
     warnings: list[str] = []
@@ -178,7 +126,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     supplementary_next = False
     for k, heading in enumerate(headings):
         end = headings[k + 1].index if k + 1 < len(headings) else len(lines)
-        body = [line for j, line in enumerate(lines[heading.index + 1 : end], heading.index + 1) if j not in toc_lines]
+        body = [line for j, line in enumerate(lines[heading.body_start : end], heading.body_start) if j not in toc_lines]
         body, trailing_markers = _split_trailing_markers(body)
         item, closed = _parse_item(heading, body, closed, toc, k, warnings)
         item.supplementary = item.supplementary or supplementary_next
@@ -247,7 +195,7 @@ def _is_bare_supplementary(text: str) -> bool:
 
 
 def _parse_item(
-    heading: _Heading, body: list[Line], closed: bool, toc: list[_TocEntry], position: int, warnings: list[str]
+    heading: Heading, body: list[Line], closed: bool, toc: list[_TocEntry], position: int, warnings: list[str]
 ) -> tuple[AgendaItem, bool]:
     title = heading.title
     supplementary = False
@@ -358,7 +306,7 @@ def _fits_toc(candidate: str, toc_title: str) -> bool:
     return len(got) <= len(want) and SequenceMatcher(None, want[: len(got)], got).ratio() >= 0.9
 
 
-def _toc_title_for(heading: _Heading, toc: list[_TocEntry], position: int) -> str | None:
+def _toc_title_for(heading: Heading, toc: list[_TocEntry], position: int) -> str | None:
     """The table-of-contents title of an item: by number where the TOC prints numbers, otherwise
     the entry the heading starts like (duplicated or missing items must not shift the pairing)."""
     numbered = [e for e in toc if e.number == heading.number]

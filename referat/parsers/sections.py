@@ -29,16 +29,33 @@ SECTION_HEADINGS = [
     "Forvaltningens indstilling", "Direktionens indstilling", "Indstilling fra direktionen",
     "Beslutning", "Beslutninger", "Afgørelse", "Protokol", "Bemærkninger", "Fraværende", "Afbud",
     "Supplerende sagsfremstilling", "Behandling",
+    # other systems' headings (København, Aarhus, First Agenda, eDoc, Prepare, older PDF systems)
+    "Beslutningstema", "Beskrivelse af sagen", "Sagsgang og sagstype", "Sagsgang", "Sagens forløb",
+    "Sagsforløb", "Indledning", "Konklusion", "Anbefaling", "Indstilling og beslutning", "Sagsresumé",
+    "Resumé og indstilling", "Formål", "Borgerinddragelse", "Politisk behandling", "Økonomiske forhold",
+    "Økonomi og administrative konsekvenser", "Konsekvenser", "Risikovurdering", "Lovhjemmel", "Bevilling",
+    "Udvalgets beslutning", "Udvalgets indstilling", "Beslutninger i", "Borgmesterens Afdeling påtegning",
+    "Indstilling fra forvaltningen", "Forvaltningens forslag", "Administrationens forslag",
+    "Forvaltningens indstilling til beslutning", "Beslutning truffet", "Høringsparter", "Bilagsfortegnelse",
+    "Bilag i sagen", "Vedhæftede bilag", "Relaterede bilag", "Tidligere beslutning",
+    "Tidligere politisk behandling", "Sagens tidligere behandling", "Tidligere politiske beslutninger",
+    "Opfølgning", "Handleplan", "Indhold", "Sagsfremstilling og vurdering", "Baggrund og vurdering",
+    "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
 ]  # fmt: skip
-_KEYS = {fold_key(h): h for h in SECTION_HEADINGS}
+_KEYS = {fold_key(h): h for h in SECTION_HEADINGS if fold_key(h) not in {"indhold", "beslutninger i"}}
 # "Beslutning i Økonomiudvalget den 12-06-2018", "Beslutning Byrådet 28.05.2018", "Indstilling fra
 # Teknik- og Miljøudvalget": the body that decided or recommended is part of the heading.
 _BODY_HEADING = re.compile(
-    r"^(?P<kind>Beslutning(?:er)?|Indstilling|Anbefaling|Udvalgets beslutning)\s+(?:i|fra|på)?\s*"
+    r"^(?P<kind>Beslutning(?:er)?|Indstilling|Anbefaling|Udvalgets beslutning|Protokol)\s+(?:i|fra|på|af)?\s*"
     r"(?P<rest>[A-ZÆØÅ][\w\s,.\-–&/]{2,120})$"
 )
+# "Borgerrepræsentationens beslutning i mødet den 4. maj 2023", "Økonomiudvalgets beslutning den
+# 12-01-2019", "Teknik- og Miljøudvalget, 10. september 2019, pkt. 65:": a body's decision heading.
+_BODY_FIRST_HEADING = re.compile(
+    r"^(?P<body>[A-ZÆØÅ][\w\-–, ]{2,80}?s)\s+(?P<kind>beslutning|indstilling|anbefaling)\b[\w\s,.\-–/:]{0,60}$"
+)
 _LONGEST_PLAIN_HEADING = max(len(h) for h in SECTION_HEADINGS) + 1
-_BODY_HEADING_WORDS = ("Beslutning", "Indstilling", "Anbefaling", "Udvalgets beslutning")
+_BODY_HEADING_WORDS = ("Beslutning", "Indstilling", "Anbefaling", "Udvalgets beslutning", "Protokol")
 WRAPPER_HEADINGS = {"indhold"}  # "Indhold" wraps the sections in Ballerup's layout; not a section itself
 
 DECISION = "beslutning"
@@ -59,9 +76,28 @@ _ROLES = {
 }  # fmt: skip
 
 
+def inline_section(text: str) -> tuple[str, str] | None:
+    """("Beslutning", "Godkendt.") for "Beslutning: Godkendt." on one line, as web pages print it."""
+    if ":" not in text[:46] or not (m := _INLINE_HEADING.match(text)):
+        return None
+    heading = section_heading(m.group(1))
+    return (heading, m.group(2)) if heading else None
+
+
+_INLINE_HEADING = re.compile(r"^([A-ZÆØÅ][^:]{2,44}):\s+(\S.*)$")
+
+
 def may_be_heading(text: str) -> bool:
     """A cheap pre-check for the hot loop: most lines are paragraphs far longer than any heading."""
-    return len(text) <= _LONGEST_PLAIN_HEADING or text.startswith(_BODY_HEADING_WORDS)
+    return len(text) <= _LONGEST_PLAIN_HEADING or text.startswith(_BODY_HEADING_WORDS) or _names_decision(text)
+
+
+def _names_decision(text: str) -> bool:
+    """"Byrådets beslutning den …", "Økonomiudvalgets indstilling …": a long heading led by a body."""
+    return len(text) <= 140 and (
+        "s beslutning" in text or "s indstilling" in text or "s anbefaling" in text
+        or (("udvalg" in text or "råd" in text or "bestyrelse" in text or "repræsentation" in text) and any(ch.isdigit() for ch in text))
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -69,14 +105,46 @@ def section_heading(text: str) -> str | None:
     """The heading as printed when `text` is a section heading line, else None."""
     if len(text) > 140 or "\t" in text or not text[:1].isupper():
         return None  # a bullet ("- Sammendrag"), a wrapped title line ("miljøvurdering") or a table row
-    if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS):
+    if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS) and not _names_decision(text):
         return None
     stripped = text.rstrip(":").strip()
-    if fold_key(stripped) in _KEYS or fold_key(stripped) in WRAPPER_HEADINGS:
+    key = fold_key(stripped)
+    if key in _KEYS or key in WRAPPER_HEADINGS:
         return stripped
+    if stripped.isupper() and not stripped.isdigit():  # "BESLUTNING", "SAGSFREMSTILLING" in field blocks
+        if key in _KEYS:
+            return stripped
+        upper = stripped[:1] + stripped[1:].lower()
+        if _BODY_HEADING.match(upper) and _names_a_body(_BODY_HEADING.match(upper).group("rest")):
+            return stripped
+        return None
     if (m := _BODY_HEADING.match(stripped)) and _names_a_body(m.group("rest")):
         return stripped
+    if (m := _BODY_FIRST_HEADING.match(stripped)) and _names_a_body(m.group("body")):
+        return stripped
+    # Only with a colon: without one the same words are a line of a Tidligere behandling section.
+    if text[-1] == ":" and text[0] != "B" and len(stripped) <= 120 and _body_and_date(stripped):
+        return stripped
     return None
+
+
+def _body_and_date(text: str) -> bool:
+    """"Teknik- og Miljøudvalget, 10. september 2019, pkt. 65:" / "Økonomiudvalget den 12-06-2018:":
+    an earlier (or this) body's decision, headed by the body and the meeting's date only."""
+    from referat.parsers.committees import find_committees
+    from referat.parsers.dates import find_dates
+
+    found = find_committees(text)
+    if not found or found[0].start() != 0:
+        return False
+    dates = find_dates(text)
+    if not dates:
+        return False
+    rest = text[dates[0][1].end() :].strip(" ,.:")
+    between = text[found[0].end() : dates[0][1].start()].strip(" ,.:")
+    return between in ("", "den", "d", "mødet den", "møde den", "i mødet den", "i møde den") and (
+        rest == "" or bool(re.fullmatch(r"(?:(?:pkt|punkt|sag)\.?\s*(?:nr\.?\s*)?\d{1,5}|kl\.?\s*[\d.:]+)\.?", rest, re.I))
+    )
 
 
 def _names_a_body(rest: str) -> bool:
@@ -91,6 +159,19 @@ def section_role(heading: str) -> str | None:
     key = fold_key(heading)
     if key in _ROLES:
         return _ROLES[key]
-    if m := _BODY_HEADING.match(heading):
+    if key.startswith("indstilling og beslutning") or key in {"beslutning truffet", "udvalgets beslutning"}:
+        return DECISION
+    if key in {"udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
+        return RECOMMENDATION
+    if key in {"tidligere beslutning", "tidligere politisk behandling", "tidligere politiske beslutninger"}:
+        return PREVIOUS
+    if key in {"bilagsfortegnelse", "bilag i sagen", "vedhæftede bilag", "relaterede bilag"}:
+        return ATTACHMENTS
+    if _body_and_date(heading.rstrip(":")):
+        return DECISION
+    cased = heading[:1] + heading[1:].lower() if heading.isupper() else heading
+    if m := _BODY_HEADING.match(cased):
         return RECOMMENDATION if m.group("kind") in {"Indstilling", "Anbefaling"} else DECISION
+    if m := _BODY_FIRST_HEADING.match(cased):
+        return RECOMMENDATION if m.group("kind") in {"indstilling", "anbefaling"} else DECISION
     return None

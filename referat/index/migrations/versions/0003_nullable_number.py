@@ -1,0 +1,24 @@
+"""items.number may be null: a page showing one item often prints no number
+
+Revision ID: 0003_nullable_number
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_nullable_number"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # batch mode: SQLite cannot ALTER a column's nullability in place; Alembic copies the table.
+    with op.batch_alter_table("items") as batch:
+        batch.alter_column("number", existing_type=sa.Integer(), nullable=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.alter_column("number", existing_type=sa.Integer(), nullable=False)

@@ -1,0 +1,186 @@
+"""Where agenda items start: heading candidates found by their form, kept by what follows them.
+
+Municipalities print an item heading in many forms, and the same forms occur inside items (the
+numbered points of an Indstilling, "punkt 5" in a sentence, a table of contents). So a line is
+first a *candidate* by its form, and only becomes an item heading on evidence that holds across
+layouts: a case number, a section heading or a decision follows before the next candidate, or the
+table of contents lists it. Forms (each has a fixture under tests/corpus and a rule test):
+
+- labelled: "Punkt 3: Title", "Punkt 3 Title", "Pkt. 42 Title", "Dagsordenspunkt 7", "Sag nr. 342.
+  Title", "Nr.7 - Title" (the label names the number, so these need no further evidence when the
+  title follows on the line);
+- numbered: "3. Title", "3) Title", "129 Title", "4 Åbent Title" / "5 Lukket Title" (a status word
+  between number and title);
+- title first: "Title" then "Sag nr. 130" (or "Punkt 130") alone on the next line;
+- no heading at all: a page showing one item (title, then sections) is handled by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from referat.parsers import sections as S
+from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
+from referat.parsers.text import Line, fold_key
+
+# Item numbers are running numbers of any size in practice (1043 in a council's year): five digits.
+_NUMBER = r"(?P<number>\d{1,5})"
+LABELLED_HEADING = re.compile(
+    rf"^(?:Punkt|PUNKT|Pkt\.?|PKT\.?|Dagsordenspunkt|DAGSORDENSPUNKT|Dagsordenpunkt|Sag\s+nr\.?|Sagsnr\.?(?=\s*\d{{1,5}}\.)|Nr\.?)\s*{_NUMBER}"
+    r"(?:\s*[:.\-–)]\s*(?P<title>.*)|\s+(?P<bare>[A-ZÆØÅ0-9\"“”«'(].*)|\s*)$"
+)
+# "3. Title", "3) Title", "129 Title", "4 Åbent Title": the title starts with a capital or a quote.
+NUMBERED_HEADING = re.compile(
+    rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+)(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
+    r"(?P<title>[A-ZÆØÅ\"“”«'(].{1,250})$"
+)
+# "Sag nr. 130" / "Punkt 130" alone on the line under its title.
+NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?$")
+_STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?")
+# Lines that say an item's record starts: "Dok.nr.: 1965", "Sagsid.: 14/40", "Åben sag", "Initialer:".
+_RECORD_FIELD = re.compile(
+    r"^(?:Dok\.?\s?nr|Sagsid|Sags-?id|Sagsnr|Sags\s?nr|Sag\s?nr|J\.\s?nr|Journal\s?nr|Journalnummer|Initialer|Sagsbehandler|Sagsgang|SAGSGANG|Beslutningstema|Kompetence|Beslutningskompetence|Resumé|Resume)\b"
+    r"|^(?:Åben|Lukket)\s+sag\b|^(?:ÅBEN|LUKKET)\s+SAG\b",
+    re.IGNORECASE,
+)
+# How far below a candidate the evidence may stand (non-blank lines).
+_LOOKAHEAD = 14
+
+
+@dataclass
+class Heading:
+    index: int  # the line where the item starts
+    number: int | None
+    title: str
+    form: str  # "labelled", "numbered", "title_first"
+    body_start: int  # the first line after the heading (after "Sag nr. 130" in the title-first form)
+    status: str | None = None  # "Åbent" / "Lukket" printed between number and title
+
+
+def find_item_headings(lines: list[Line], skip: set[int], toc_titles: set[str]) -> list[Heading]:
+    """Item headings in order, from the form with the most confirmed headings."""
+    candidates = _candidates(lines, skip)
+    if not candidates:
+        return []
+    starts = {c.index for c in candidates} | {c.body_start - 1 for c in candidates}
+    evidence = {c.index: _has_body_evidence(lines, c.body_start, starts) for c in candidates}
+    by_form: dict[str, list[Heading]] = {}
+    for c in candidates:
+        by_form.setdefault(_family(c), []).append(c)
+    best: list[Heading] = []
+    for family, found in by_form.items():
+        kept = _confirm(found, evidence, toc_titles, lines, family)
+        if len(kept) > len(best):
+            best = kept
+    return best
+
+
+def _family(c: Heading) -> str:
+    return "labelled" if c.form in ("labelled", "title_first") else c.form
+
+
+def _candidates(lines: list[Line], skip: set[int]) -> list[Heading]:
+    out: list[Heading] = []
+    for i, line in enumerate(lines):
+        text = line.text
+        if i in skip or not text or not ("0" <= text[0] <= "9" or text[0] in "PpDdSsNn"):
+            continue
+        if text[0] in "PpDdSsNn":
+            if (m := NUMBER_ALONE.match(text)) and not text.startswith(("Punkt", "Pkt", "PUNKT", "Dagsorden")):
+                title_line = _previous_text_line(lines, i, skip)  # "Title" / "Sag nr. 130"
+                if title_line is not None and _may_be_title(lines[title_line].text):
+                    if out and out[-1].index == title_line:
+                        out.pop()  # the title line looked like a heading of its own
+                    out.append(Heading(title_line, int(m.group("number")), lines[title_line].text, "title_first", i + 1))
+                    continue
+            if m := LABELLED_HEADING.match(text):
+                title = (m.group("title") if m.group("title") is not None else m.group("bare")) or ""
+                status = None
+                if sm := _STATUS_WORD.match(title):
+                    status, title = sm.group(0).strip(" -"), title[sm.end() :]
+                out.append(Heading(i, int(m.group("number")), title.strip(), "labelled", i + 1, status))
+            continue
+        if m := NUMBERED_HEADING.match(text):
+            status = m.group("status")
+            out.append(Heading(i, int(m.group("number")), m.group("title").strip(), "numbered", i + 1, status))
+    return out
+
+
+def _previous_text_line(lines: list[Line], i: int, skip: set[int]) -> int | None:
+    j = i - 1
+    if j >= 0 and not lines[j].text:  # one blank line between title and number is allowed
+        j -= 1
+    if j < 0 or j in skip or not lines[j].text:
+        return None
+    return j
+
+
+def _may_be_title(text: str) -> bool:
+    return (
+        len(text) <= 250
+        and (text[:1].isupper() or text[:1] in "\"“«'(")
+        and not S.section_heading(text)
+        and not case_number_in_line(text)
+    )
+
+
+def _has_body_evidence(lines: list[Line], start: int, starts: set[int]) -> bool:
+    """A case number, a record field, a section heading or a decision below the heading, before
+    the next candidate heading."""
+    seen = 0
+    for j in range(start, len(lines)):
+        text = lines[j].text
+        if not text:
+            continue
+        if j in starts:
+            return False
+        if (
+            S.section_heading(text)
+            or S.inline_section(text)
+            or case_number_in_line(text)
+            or LABELLED_CASE_RE.match(text)
+            or _RECORD_FIELD.match(text)
+            or case_number_label_in_line(text)
+        ):
+            return True
+        seen += 1
+        if seen >= _LOOKAHEAD:
+            return False
+    return False
+
+
+def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[str], lines: list[Line], family: str) -> list[Heading]:
+    """The candidates of one form that are item headings.
+
+    A labelled heading with its title on the line needs nothing more, unless the form also has
+    confirmed headings and this one is only a line of a list (a printed agenda or table of
+    contents before the items) whose item comes again with its body. Other forms need evidence or a table-of-contents entry, and their
+    numbers must run upwards (an Indstilling's "1. …", "2. …" inside item 3 go back down)."""
+    confirmed = [c for c in found if evidence[c.index] or fold_key(c.title) in toc_titles]
+    if family == "labelled":
+        if not confirmed:
+            return [c for c in found if c.title or c.form == "title_first"] or found
+        # A line of a printed list whose item comes again further down with its body.
+        with_body = {(c.number, fold_key(c.title)) for c in found if evidence[c.index]}
+        listed = {
+            c.index for c in found
+            if not evidence[c.index] and (c.number, fold_key(c.title)) in with_body and _next_text_is_candidate(lines, c, found)
+        }  # fmt: skip
+        return [c for c in found if c.index not in listed]
+    kept: list[Heading] = []
+    for c in confirmed:
+        if kept and c.number is not None and kept[-1].number is not None and c.number <= kept[-1].number:
+            continue
+        if family == "numbered" and c.title.endswith((".", ":", ";", ",")) and fold_key(c.title) not in toc_titles:
+            continue  # a numbered sentence, not a title
+        kept.append(c)
+    return kept
+
+
+def _next_text_is_candidate(lines: list[Line], c: Heading, found: list[Heading]) -> bool:
+    indexes = {h.index for h in found}
+    for j in range(c.body_start, min(len(lines), c.body_start + 4)):
+        if lines[j].text:
+            return j in indexes
+    return False
