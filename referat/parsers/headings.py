@@ -184,3 +184,78 @@ def _next_text_is_candidate(lines: list[Line], c: Heading, found: list[Heading])
         if lines[j].text:
             return j in indexes
     return False
+
+
+# Lines of a meeting's header that are never an item's title.
+_HEADER_LINE = re.compile(
+    r"^(?:Referat|Dagsorden|Beslutningsprotokol|Protokol|Mødedato|Mødested|Mødetidspunkt|Mødelokale|Lokale|Sted|Dato|"
+    r"Tidspunkt|Starttidspunkt|Sluttidspunkt|Udvalg|Møde|Medlemmer|Deltagere|Fraværende|Afbud|Åbent|Lukket|Ekstraordinært)\b",
+    re.IGNORECASE,
+)
+
+
+def find_unnumbered_items(lines: list[Line], skip: set[int]) -> list[Heading]:
+    """Items printed without numbers: a page of one item (kk.dk, Ishøj) or several (aarhus.dk),
+    each a title followed by its sections. A new item starts where the sections start over (a
+    heading already seen in the current item), titled by the line before that heading.
+
+    The page must look like an agenda item: two or more different section headings, one of them
+    a decision, a recommendation or a case presentation."""
+    headings: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if i in skip or not line.text:
+            continue
+        text = line.text
+        heading = S.section_heading(text) if S.may_be_heading(text) else None
+        if heading is None and (inline := S.inline_section(text)):
+            heading = inline[0]
+        if heading is not None:
+            headings.append((i, fold_key(heading)))
+    keys = {k for _, k in headings}
+    roles = {S.section_role(k) for k in keys}
+    if len(keys) < 2 or not (roles & {S.DECISION, S.RECOMMENDATION} or keys & {"sagsfremstilling", "beslutningstema"}):
+        return []
+    items: list[Heading] = []
+    first = headings[0][0]
+    title_line = _first_title_line(lines, 0, first, skip)
+    items.append(Heading(title_line if title_line is not None else first, None,
+                         lines[title_line].text if title_line is not None else "", "unnumbered",
+                         title_line + 1 if title_line is not None else first))  # fmt: skip
+    seen: set[str] = set()
+    for i, key in headings:
+        if key in seen and key not in ("bilag",) and _role_starts_over(key):
+            previous = _previous_text_line(lines, i, skip)
+            if previous is not None and _may_be_title(lines[previous].text) and not lines[previous].text.endswith((".", ":")):
+                items.append(Heading(previous, None, lines[previous].text, "unnumbered", previous + 1))
+                seen = set()
+        seen.add(key)
+    return items
+
+
+def _role_starts_over(key: str) -> bool:
+    return S.section_role(key) in (S.DECISION, S.RECOMMENDATION) or key in ("sagsfremstilling", "resumé", "resume", "beslutningstema")
+
+
+def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -> int | None:
+    """The item's title: the first line before its sections that is neither the meeting's header
+    (a date, "Referat", "Mødested: …") nor a sentence."""
+    from referat.parsers.dates import find_dates
+
+    for j in range(start, end):
+        text = lines[j].text
+        if j in skip or not text or _HEADER_LINE.match(text) or len(text) > 200 or text.endswith((".", ":")):
+            continue
+        if find_dates(text) and len(text) < 120:
+            continue  # "Referat Aarhus Byråd 14-08-2019", "Teknik- og Bygningsudvalget tirsdag den 16. april 2024"
+        if text[:1].isupper() or text[:1] in "\"“«'(":
+            return j
+    return None
+
+
+_NUMBER_IN_ADDRESS = re.compile(r"(?:punkt|pkt|item|dagsordenspunkt)[-_/=]?(\d{1,5})(?:\D*$|[/?#.])", re.IGNORECASE)
+
+
+def item_number_in_source(source: str) -> int | None:
+    """The item number a page's address gives: ".../referat/punkt-10", "...?pkt=7"."""
+    found = _NUMBER_IN_ADDRESS.findall(source or "")
+    return int(found[-1]) if found else None

@@ -23,7 +23,8 @@ from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, c
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import date_in_name, find_dates, parse_date, parse_time
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
-from referat.parsers.headings import Heading, find_item_headings
+from referat.parsers.headings import Heading, find_item_headings, find_unnumbered_items, item_number_in_source
+from referat.parsers.layout import clean_minutes_lines
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
 from referat.parsers.text import Line, fold_key, join_block
 
@@ -113,8 +114,13 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
 
     `source` (a path or URL) is only read for a date when the text's heading has none: web pages
     such as ballerup.dk/dagsorden/<committee>-<dd-mm-yyyy> put the date in the address."""
+    lines = clean_minutes_lines(lines)
     toc_lines, toc = find_toc(lines)
     headings = find_item_headings(lines, toc_lines, {fold_key(e.title) for e in toc})
+    if not headings:
+        headings = find_unnumbered_items(lines, toc_lines)
+        if len(headings) == 1 and (number := item_number_in_source(source)) is not None:
+            headings[0].number = number  # kk.dk/…/referat/punkt-10: one item, its number only in the address
     if not headings:
         return None
     warnings: list[str] = []
@@ -209,30 +215,10 @@ def _parse_item(
     if m := _TITLE_CASE_SUFFIX.search(title):
         case_number, title = m.group("number"), title[: m.start()].strip()
 
+    if heading.status and heading.status.casefold().startswith("lukket"):
+        closed_item = True
     toc_title = _toc_title_for(heading, toc, position)
-    i = 0
-    # The title goes on over lines that follow without a blank line, or, guided by the table of
-    # contents, over the next block ("Punkt 3 Title" wrapped over two or three lines).
-    if not title:  # "Punkt 3" alone: the title is on the next line
-        while i < len(body) and not body[i].text:
-            i += 1
-        if i < len(body) and not _ends_title(body[i].text):
-            title, i = body[i].text, i + 1
-    while i < len(body) and body[i].text and not _ends_title(body[i].text) and len(body[i].text) <= 150:
-        candidate = f"{title} {body[i].text}"
-        if toc_title and not _fits_toc(candidate, toc_title):
-            break
-        title, i = candidate, i + 1
-    if toc_title:
-        j = i
-        while j < len(body) and not body[j].text:
-            j += 1
-        while j < len(body) and body[j].text and not _ends_title(body[j].text):
-            candidate = f"{title} {body[j].text}"
-            if not _fits_toc(candidate, toc_title):
-                break
-            title, j = candidate, j + 1
-            i = j
+    title, i = _whole_title(heading, title, body, toc_title)
 
     sections: list[Section] = []
     pre: list[Line] = []
@@ -284,6 +270,38 @@ def _parse_item(
             f"Item {item.number}: the heading '{title}' differs from the table of contents '{toc_title}'; kept the heading."
         )
     return item, closed
+
+
+def _whole_title(heading: Heading, title: str, body: list[Line], toc_title: str | None) -> tuple[str, int]:
+    """The title joined over the lines it wraps onto, and where the item's body starts.
+
+    The title goes on over lines that follow without a blank line, or, guided by the table of
+    contents, over the next block ("Punkt 3 Title" wrapped over two or three lines). A title found
+    above its sections (an item without a number) is one line."""
+    if heading.form == "unnumbered":
+        return title, 0
+    i = 0
+    if not title:  # "Punkt 3" alone: the title is on the next line
+        while i < len(body) and not body[i].text:
+            i += 1
+        if i < len(body) and not _ends_title(body[i].text):
+            title, i = body[i].text, i + 1
+    while i < len(body) and body[i].text and not _ends_title(body[i].text) and len(body[i].text) <= 150:
+        candidate = f"{title} {body[i].text}"
+        if toc_title and not _fits_toc(candidate, toc_title):
+            break
+        title, i = candidate, i + 1
+    if toc_title:
+        j = i
+        while j < len(body) and not body[j].text:
+            j += 1
+        while j < len(body) and body[j].text and not _ends_title(body[j].text):
+            candidate = f"{title} {body[j].text}"
+            if not _fits_toc(candidate, toc_title):
+                break
+            title, j = candidate, j + 1
+            i = j
+    return title, i
 
 
 def _ends_title(text: str) -> bool:
@@ -377,9 +395,11 @@ def _attachment_titles(text: str) -> list[str]:
 def _check_numbering(items: list[AgendaItem], warnings: list[str]) -> None:
     seen: set[int] = set()
     for previous, item in zip([None, *items], items):
+        if item.number is None:
+            continue
         if item.number in seen:
             warnings.append(f"Item number {item.number} appears more than once.")
-        elif previous is not None and item.number != previous.number + 1:
+        elif previous is not None and previous.number is not None and item.number != previous.number + 1:
             warnings.append(f"Item {item.number} follows item {previous.number}; numbers are not consecutive.")
         seen.add(item.number)
 

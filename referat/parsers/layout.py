@@ -1,0 +1,107 @@
+"""Undo what web sites and PDF converters do to minutes before the minutes parser reads them.
+
+- Site chrome around the text ("Til toppen", "Fold alle ud", "Se alle bilag", cookie notices,
+  "Vælg", logo captions) is dropped.
+- Words a page glued together are parted: "Indholdsfortegnelse1. Fraværende", "…handlingsplaner174.
+  Godkendelse af dagsorden", "38Godkendelse af dagsorden" stays (the heading finder reads it),
+  "Beslutning Tilbagesendes …" (a section heading with its text on one line, as aarhus.dk prints it).
+- "Transcripts" of PDFs, where each page became one long line ("3 1. Godkendelse af dagsorden
+  Dok.nr.: 1965 Sagsid.: 14/40 Initialer: dosko Åben sag Beslutning Økonomiudvalget den …"), are
+  broken into lines again before the labels and headings that stood on lines of their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from referat.parsers import sections as S
+from referat.parsers.text import Line
+
+_CHROME = {
+    "til toppen", "til top", "top", "fold alle ud", "fold alle punkter", "fold alle punkter ud", "fold alle sammen",
+    "fold ud", "fold sammen", "se alle bilag", "vælg", "søg", "print", "udskriv", "download", "del", "luk",
+    "tilbage", "gå til indhold", "spring til indhold", "til indholdsfortegnelse", "vis alle", "åbn alle", "luk alle",
+    "læs mere", "hent som pdf", "hent dagsorden", "hent referat", "download pdf", "print punkt", "udskriv punkt",
+    "del på facebook", "del på twitter", "del på linkedin", "abonner", "accepter", "afvis", "ok", "…..",
+    "størrelse: px", "starte visningen fra side:", "transkript", "relaterede dokumenter", "mere information",
+}  # fmt: skip
+_CHROME_START = ("Vi bruger cookies", "Denne hjemmeside bruger cookies", "Dette websted bruger cookies",
+                 "Se vores \"cookiepolitik\"", "Gå ikke glip af vigtig Digital Post", "Download \"", "Hjemmesiden bruger cookies")  # fmt: skip
+# "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
+_GLUED_NUMBERED = re.compile(r"(?<=[a-zæøå)\]\"”])(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+# "Beslutning Tilbagesendes …", "Sagens forløb 12-08-2019 Magistraten": a heading and its text.
+_ONE_WORD_HEADINGS = sorted(
+    (h for h in S.SECTION_HEADINGS if len(h) >= 5 and not h.startswith("Bilag")), key=len, reverse=True
+)
+_HEADING_THEN_TEXT = re.compile(
+    r"^(?P<heading>" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS) + r")\s+(?P<rest>[A-ZÆØÅ\"“«].{20,})$"
+)
+
+# In a transcript page line: where a line of its own began.
+_FIELD_LABELS = (
+    r"Dok\.\s?nr\.?:|Sagsid\.?:|Sags-?ID:|Sagsnr\.?:|Sags\s?nr\.?:|J\.\s?nr\.?:|Journal\s?nr\.?:|Initialer:|"
+    r"Åben sag|Lukket sag|Mødedato:|Mødested:|Mødetidspunkt:|Starttidspunkt for møde:|Sluttidspunkt for møde:|"
+    r"Afbud fra:|Afbud:|Fraværende:|Mødedeltagere:|Deltagere:|Dato:|Tidspunkt:|Sted:|Bemærkninger:"
+)
+_TRANSCRIPT_BREAK = re.compile(
+    rf"\s+(?=(?:{_FIELD_LABELS})(?:\s|$))"
+    r"|\s+(?=(?:" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS if " " not in h or h.count(" ") <= 3) + r")\s+[A-ZÆØÅ0-9])"
+    r"|\s+(?=Side \d{1,4}(?:\s|$))"
+)
+# "3 1. Godkendelse af dagsorden Dok.nr.: 1965": an item heading inside a page line is a number,
+# a title, and (within a few words) a field that starts an item's record.
+_TRANSCRIPT_ITEM = re.compile(
+    r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag)\b)"
+)
+_PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
+_LONG_LINE = 600
+
+
+def clean_minutes_lines(lines: list[Line]) -> list[Line]:
+    """The lines with chrome dropped, glued headings parted and transcript pages unfolded."""
+    out: list[Line] = []
+    transcript = _is_transcript(lines)
+    for line in lines:
+        text = line.text
+        if not text:
+            out.append(line)
+            continue
+        if _is_chrome(text):
+            continue
+        if transcript and len(text) > _LONG_LINE and _PAGE_NUMBER.match(text):
+            out.extend(_unfold_page(text))
+            continue
+        if "." in text and _GLUED_NUMBERED.search(text):
+            parts = _GLUED_NUMBERED.split(text)
+            out.extend(Line(p.strip(), line.level) for p in parts if p.strip())
+            continue
+        if text[:1].isupper() and len(text) > 25 and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
+            out.append(Line(m.group("heading"), line.level))
+            out.append(Line(m.group("rest")))
+            continue
+        out.append(line)
+    return out
+
+
+def _is_transcript(lines: list[Line]) -> bool:
+    """Pages flattened to lines: long lines that start with running page numbers ("1 …", "2 …")."""
+    numbers = [int(m.group(0)) for line in lines if len(line.text) > _LONG_LINE and (m := _PAGE_NUMBER.match(line.text))]
+    return bool(numbers) and (numbers == [1] or (len(numbers) >= 2 and numbers == sorted(numbers) and numbers[1] - numbers[0] <= 2))
+
+
+def _is_chrome(text: str) -> bool:
+    if len(text) <= 40 and text.casefold().rstrip(" :›»>") in _CHROME:
+        return True
+    if text.startswith(_CHROME_START):
+        return True
+    return len(text) <= 60 and text.casefold().endswith((" logo", "s logo"))
+
+
+def _unfold_page(text: str) -> list[Line]:
+    """One page of a flattened PDF as the lines it had."""
+    text = _PAGE_NUMBER.sub("", text, count=1).lstrip()
+    text = _TRANSCRIPT_ITEM.sub("\n", text)
+    text = _TRANSCRIPT_BREAK.sub("\n", text)
+    out = [Line(part.strip()) for part in text.split("\n") if part.strip()]
+    out.append(Line(""))
+    return out
