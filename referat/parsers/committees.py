@@ -12,14 +12,16 @@ import re
 from functools import lru_cache
 
 _PART = r"[A-ZÆØÅ][a-zæøå]+"
-_NOUN = r"(?:udvalg(?:et|ets)?|bestyrelse(?:n|ns)?|råd(?:et|ets)?|repræsentation(?:en|ens)?)"
+_NOUN = r"(?:udvalg(?:et|ets)?|bestyrelse(?:n|ns)?|råd(?:et|ets)?|repræsentation(?:en|ens)?|nævn(?:et|ets)?)"
 COMMITTEE_RE = re.compile(
     # "Børne-, Unge- og Familieudvalget", "Erhvervs- og beskæftigelsesudvalget"
     rf"(?<![\w-])(?:{_PART}-,?\s+)*{_PART}-\s+(?:og|&)\s+[A-ZÆØÅa-zæøå][a-zæøå]*{_NOUN}(?![\w-])"
     # "Økonomiudvalget", "Kommunalbestyrelsen", "Byrådet"
     rf"|(?<![\w-]){_PART}{_NOUN}(?![\w-])"
-    # "Udvalget for Klima og Miljø"
-    rf"|(?<![\w-])Udvalget\s+for\s+{_PART}(?:(?:,\s*|\s+og\s+){_PART})*"
+    # "Udvalget for Klima og Miljø", "Udvalg for regional udvikling", "Udvalg for Anlæg og Miljø"
+    rf"|(?<![\w-])Udvalg(?:et)?\s+for\s+[A-ZÆØÅa-zæøå][a-zæøå]+(?:(?:,\s*|\s+og\s+|\s+)(?!og\b|den\b|d\.|mødet?\b|har\b|er\b|i\b|på\b|til\b|kl\b)[A-ZÆØÅa-zæøå][a-zæøå]+){{0,4}}"
+    # "Magistraten", "Borgerrepræsentationen" stand alone
+    rf"|(?<![\w-])(?:Magistraten|Magistratens)(?![\w-])"
 )
 
 # Abbreviations minutes use for the bodies above the committees.
@@ -42,22 +44,25 @@ def canonical_committee(name: str) -> str:
     if (abbr := _ABBREVIATIONS.get(text.casefold())) is not None:
         return abbr
     text = _TRAILING_WORDS.sub("", text)
-    words = []
-    for word in text.split(" "):
-        if word in {"og", "&", "for", "samt"}:
-            words.append(word)
-            continue
+    # Case as printed, except the first word, and the last part of a compound name after "og"
+    # ("Erhvervs- og beskæftigelsesudvalget" is "Erhvervs- og Beskæftigelsesudvalget"): the
+    # words of "Udvalg for regional udvikling" keep their case.
+    words = text.split(" ")
+    out = []
+    for k, word in enumerate(words):
         stem = word.rstrip(",-")
-        stem = _FIRST_PART_VARIANTS.get(stem.casefold(), stem)
-        words.append(stem[:1].upper() + stem[1:] + word[len(word.rstrip(",-")):])
-    text = " ".join(words)
-    return _singular_definite(text)
+        stem = _FIRST_PART_VARIANTS.get(stem.casefold(), stem) if k == 0 or word.endswith("-") else stem
+        compound_tail = k >= 2 and words[k - 1] in {"og", "&"} and words[k - 2].endswith("-")
+        if k == 0 or compound_tail or word.endswith("-"):
+            stem = stem[:1].upper() + stem[1:]
+        out.append(stem + word[len(word.rstrip(",-")):])
+    return _singular_definite(" ".join(out))
 
 
 def _singular_definite(text: str) -> str:
     """'Økonomiudvalgets' → 'Økonomiudvalget'; 'Kommunalbestyrelsens' → 'Kommunalbestyrelsen'."""
     for genitive, base in (("udvalgets", "udvalget"), ("bestyrelsens", "bestyrelsen"), ("rådets", "rådet"),
-                           ("repræsentationens", "repræsentationen")):  # fmt: skip
+                           ("repræsentationens", "repræsentationen"), ("nævnets", "nævnet"), ("Magistratens", "Magistraten")):  # fmt: skip
         if text.endswith(genitive):
             return text[: -len(genitive)] + base
     return text

@@ -14,6 +14,8 @@ MONTHS = {
     "maj": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8,
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
+    # English month names, as some publishing systems print them ("Onsdag, April 3, 2019", "4. May 2020")
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10,
 }  # fmt: skip
 MONTH_NAMES = [
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -22,7 +24,9 @@ MONTH_NAMES = [
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_RE = re.compile(
-    rf"(?<![\w.\-/])(?P<d1>\d{{1,2}})\.?\s*(?P<month>{_MONTH})\.?\s+(?P<y1>\d{{4}})(?!\d)"
+    rf"(?<![\w.\-/])(?P<d1>\d{{1,2}})\.?(?:\s*|-)(?P<month>{_MONTH})\.?(?:\s+|-)(?P<y1>\d{{4}})(?!\d)"
+    # "April 3, 2019"
+    rf"|(?<![\w.\-/])(?P<month4>{_MONTH})\.?\s+(?P<d4>\d{{1,2}}),?\s+(?P<y4>\d{{4}})(?!\d)"
     r"|(?<![\w.\-/])(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})(?!\d)"
     # not "17.01.00-Ø00-2-24": a KLE case number is no date
     r"|(?<![\w.\-/])(?P<d3>\d{1,2})[.\-/](?P<m3>\d{1,2})[.\-/ ](?P<y3>\d{4}|\d{2})(?!\d|-\w|\.\d)",
@@ -46,7 +50,11 @@ def parse_date(text: str) -> date | None:
     return dates[0][0] if dates else None
 
 
-_NAME_DATE = re.compile(r"(?<!\d)(?:(?P<d>\d{1,2})[-_.](?P<m>\d{1,2})[-_.](?P<y>(?:19|20)\d{2})|(?P<y2>(?:19|20)\d{2})[-_.](?P<m2>\d{2})[-_.](?P<d2>\d{2}))(?!\d)")
+_NAME_DATE = re.compile(
+    r"(?<!\d)(?:(?P<d>\d{1,2})[-_.](?P<m>\d{1,2})[-_.](?P<y>(?:19|20)\d{2})|(?P<y2>(?:19|20)\d{2})[-_.](?P<m2>\d{2})[-_.](?P<d2>\d{2}))(?!\d)"
+    # kk.dk: ".../møde-22042021/referat/punkt-10"
+    r"|(?:møde|moede|mode)-(?P<d3>\d{2})(?P<m3>\d{2})(?P<y3>(?:19|20)\d{2})(?!\d)"
+)
 
 
 def date_in_name(name: str) -> date | None:
@@ -54,7 +62,9 @@ def date_in_name(name: str) -> date | None:
     found = None
     for m in _NAME_DATE.finditer(name):
         try:
-            if m.group("y"):
+            if m.group("y3"):
+                found = date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
+            elif m.group("y"):
                 found = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
             else:
                 found = date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2")))
@@ -81,6 +91,8 @@ def _to_date(m: re.Match[str]) -> date | None:
     try:
         if m.group("month"):
             return date(int(m.group("y1")), MONTHS[m.group("month").lower()], int(m.group("d1")))
+        if m.group("month4"):
+            return date(int(m.group("y4")), MONTHS[m.group("month4").lower()], int(m.group("d4")))
         if m.group("y2"):
             return date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2")))
         year = int(m.group("y3"))

@@ -23,7 +23,7 @@ _CHROME = {
     "tilbage", "gå til indhold", "spring til indhold", "til indholdsfortegnelse", "vis alle", "åbn alle", "luk alle",
     "læs mere", "hent som pdf", "hent dagsorden", "hent referat", "download pdf", "print punkt", "udskriv punkt",
     "del på facebook", "del på twitter", "del på linkedin", "abonner", "accepter", "afvis", "ok", "…..",
-    "størrelse: px", "starte visningen fra side:", "transkript", "relaterede dokumenter", "mere information",
+    "størrelse: px", "starte visningen fra side", "transkript", "relaterede dokumenter", "mere information",
 }  # fmt: skip
 _CHROME_START = ("Vi bruger cookies", "Denne hjemmeside bruger cookies", "Dette websted bruger cookies",
                  "Se vores \"cookiepolitik\"", "Gå ikke glip af vigtig Digital Post", "Download \"", "Hjemmesiden bruger cookies")  # fmt: skip
@@ -55,6 +55,7 @@ _TRANSCRIPT_ITEM = re.compile(
 )
 _PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
 _LONG_LINE = 600
+_PAGE_LINE = 120
 
 
 def clean_minutes_lines(lines: list[Line]) -> list[Line]:
@@ -68,7 +69,7 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             continue
         if _is_chrome(text):
             continue
-        if transcript and len(text) > _LONG_LINE and _PAGE_NUMBER.match(text):
+        if transcript and len(text) > _PAGE_LINE and _PAGE_NUMBER.match(text):
             out.extend(_unfold_page(text))
             continue
         if "." in text and _GLUED_NUMBERED.search(text):
@@ -85,8 +86,10 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
 
 def _is_transcript(lines: list[Line]) -> bool:
     """Pages flattened to lines: long lines that start with running page numbers ("1 …", "2 …")."""
-    numbers = [int(m.group(0)) for line in lines if len(line.text) > _LONG_LINE and (m := _PAGE_NUMBER.match(line.text))]
-    return bool(numbers) and (numbers == [1] or (len(numbers) >= 2 and numbers == sorted(numbers) and numbers[1] - numbers[0] <= 2))
+    numbers = [int(m.group(0)) for line in lines if len(line.text) > _PAGE_LINE and (m := _PAGE_NUMBER.match(line.text))]
+    if len(numbers) == 1:
+        return numbers[0] == 1 and any(len(line.text) > _LONG_LINE for line in lines)
+    return len(numbers) >= 2 and numbers[0] <= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:3]))
 
 
 def _is_chrome(text: str) -> bool:

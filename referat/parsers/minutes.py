@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from difflib import SequenceMatcher
 
 from referat.model import AgendaItem, Meeting, Participant, Section
 from referat.parsers import sections as S
-from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
+from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
 from referat.parsers.committees import canonical_committee, find_committees
-from referat.parsers.dates import date_in_name, find_dates, parse_date, parse_time
+from referat.parsers.dates import find_dates
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
+from referat.parsers.header import date_in_source, find_committee, find_location, find_meeting_date, find_start_time
 from referat.parsers.headings import Heading, find_item_headings, find_unnumbered_items, item_number_in_source
 from referat.parsers.layout import clean_minutes_lines
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
@@ -150,18 +150,22 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     _check_numbering(items, warnings)
     _check_toc(items, toc, warnings)
 
-    committee = _find_committee(header, title)
+    decision_headings = [
+        sec.heading for item in items for sec in item.sections if sec.heading and S.section_role(sec.heading) == S.DECISION
+    ]
+    committee = find_committee(header, source, decision_headings)
     if committee is None:
         warnings.append("No committee name found in the document's heading.")
-    meeting_date, start_time = _find_date_and_time(header, title)
-    if meeting_date is None and (from_source := date_in_name(source)):
-        meeting_date = from_source
+    meeting_date = find_meeting_date(header)
+    start_time = find_start_time(header)
+    if meeting_date is None and (meeting_date := date_in_source(source)):
         warnings.append(f"No meeting date in the heading; used the date in the document's name ({meeting_date.isoformat()}).")
     if meeting_date is None:
-        dates = find_dates("\n".join(line.text for line in lines))
+        dates = [d for heading in decision_headings for d, _ in find_dates(heading)]
+        dates = dates or [d for d, _ in find_dates("\n".join(line.text for line in lines))]
         if not dates:
             return None
-        meeting_date = dates[0][0]
+        meeting_date = dates[0]
         warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
     has_decisions = any(item.decision for item in items)
     is_minutes = has_decisions or any(re.search(r"\breferat\b", line.text, re.I) for line in header[:5])
@@ -173,7 +177,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         committee=committee or "",
         date=meeting_date,
         start_time=start_time,
-        location=_find_location(header),
+        location=find_location(header),
         participants=parse_participants(header, minutes=is_minutes),
         items=items,
     )
@@ -407,38 +411,6 @@ def _check_numbering(items: list[AgendaItem], warnings: list[str]) -> None:
 def _check_toc(items: list[AgendaItem], toc: list[_TocEntry], warnings: list[str]) -> None:
     if toc and len(toc) != len(items):
         warnings.append(f"The table of contents lists {len(toc)} items but the document has {len(items)}.")
-
-
-def _find_committee(header: list[Line], title: str | None) -> str | None:
-    for line in header:
-        if m := _COMMITTEE_LABEL.match(line.text):
-            return canonical_committee(m.group("name"))
-    candidates = ([title] if title else []) + [line.text for line in header if line.text and not _PARTICIPANT_LABEL.match(line.text)]
-    for text in candidates:
-        if found := find_committees(text):
-            return canonical_committee(found[0].group(0))
-    return None
-
-
-def _find_date_and_time(header: list[Line], title: str | None) -> tuple[date | None, str | None]:
-    labelled = [line.text for line in header if _DATE_LABEL.match(line.text)]
-    others = ([title] if title else []) + [line.text for line in header if line.text]
-    meeting_date = None
-    for text in labelled + others:
-        if meeting_date := parse_date(text):
-            break
-    start_time = None
-    for text in labelled + others:
-        if start_time := parse_time(text):
-            break
-    return meeting_date, start_time
-
-
-def _find_location(header: list[Line]) -> str | None:
-    for line in header:
-        if m := _LOCATION.match(line.text):
-            return m.group("place").strip()
-    return None
 
 
 def parse_participants(header: list[Line], minutes: bool) -> list[Participant]:
