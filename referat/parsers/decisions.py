@@ -6,29 +6,86 @@ import re
 
 from referat.model import Outcome
 
-# Checked in order: the first rule whose pattern matches the start of the decision wins, so the
-# narrower phrasings ("Ikke godkendt", "… med denne bemærkning") stand before the wider ones.
-_OUTCOME_RULES: list[tuple[Outcome, re.Pattern[str]]] = [
-    (Outcome.REJECTED, re.compile(r"(indstillingen\s+|sagen\s+|forslaget\s+)?(blev\s+)?(ikke\s+(godkendt|tiltrådt|vedtaget|anbefalet)|forkastet|afvist|nedstemt)\b")),
-    (Outcome.APPROVED_WITH_REMARKS, re.compile(r".{0,200}?\bmed\s+(denne|følgende|de|den|disse)\s+(bemærkning|bemærkninger|tilføjelse|tilføjelser|ændring|ændringer)\b", re.S)),
-    (Outcome.RECOMMENDED, re.compile(r"(indstillingen\s+)?(indstilles|anbefales|oversendes|videresendes|sendes\s+videre)\b")),
-    (Outcome.POSTPONED, re.compile(r"(sagen\s+|punktet\s+)?(udsættes|udsat|blev\s+udsat)\b")),
-    (Outcome.REFERRED_BACK, re.compile(r"(undersøges|sagen\s+sendes\s+tilbage|tilbagesendt|sendes\s+tilbage|ny\s+sag\s+forelægges|genoptages)\b")),
-    (Outcome.NOTED, re.compile(r"(orienteringen\s+|sagen\s+|indstillingen\s+)?(blev\s+)?(taget|tages)?\s*til\s+efterretning\b")),
-    (Outcome.APPROVED, re.compile(r"(indstillingen\s+|sagen\s+|anbefalingen\s+|forslaget\s+)?(blev\s+)?(godkendt|godkendes|tiltrådt|tiltrådes|vedtaget|vedtages|bevilget)\b")),
+# A decision is read sentence by sentence; the first sentence that says what was decided gives the
+# outcome. Lines that only frame the decision come first in many systems and are passed over:
+# "Borgerrepræsentationens beslutning i mødet den 4. maj 2023", "Økonomiudvalget den 12-01-2019:",
+# "Fraværende med afbud: …", "Sagen blev behandlet sammen med sag 4."
+_FRAME = re.compile(
+    r"^(?:[\w\-–, ]{0,80}?s\s+beslutning\b.*|beslutning\s+i\s+.*|[\w\-–, ]{3,80}?,?\s+(?:den\s+)?\d{1,2}[.\-/]\s?(?:\d{1,2}|[a-zæøå]+)\.?[.\-/ ]\s?\d{2,4}\s*(?:,\s*(?:pkt|punkt)\.?\s*\d+)?\s*:?"
+    r"|(?:fraværende|afbud|ikke til stede|fremmøde|mødt|til stede|deltog ikke|inhabil|sagen blev behandlet sammen|behandlet sammen med)\b.*"
+    r"|[\w\-–, .]{3,120}\b(?:var|er) fraværende\b.*"
+    r"|[\w\-–. ]{3,80}\([^)]{1,40}\),?\s*[\w ]{0,40}\.?"  # "Karen Holst (Socialdemokratiet), ferie."
+    r"|.{0,80}\b(?:ankom|forlod\s+mødet|deltog\s+ikke|indkaldt\s+som\s+stedfortræder|mødte\s+som\s+stedfortræder)\b.*)$",
+    re.IGNORECASE,
+)
+_REJECTED = re.compile(r"\b(?:ikke\s+(?:godkendt|godkendes|tiltrådt|tiltrådes|tiltræde|vedtaget|vedtages|anbefalet|anbefales|bevilget|imødekommet)|forkastet|forkastes|afvist|afvises|afviste|nedstemt|nedstemmes|faldt|bortfaldt)\b")
+_REMARKS = re.compile(
+    r"\b(?:med\s+(?:denne|følgende|de|den|disse)\s+(?:bemærkning|bemærkninger|tilføjelse|tilføjelser|ændring|ændringer|præcisering|præciseringer|justering|justeringer|tilretning|tilretninger)"
+    r"|(?:godkendt|godkendes|tiltrådt|tiltrådes|vedtaget|vedtages|godkendte|tiltrådte|vedtog),?\s+idet\b|\budgår\b"
+    r"|(?:godkendt|tiltrådt|vedtaget)\s+med\s+(?:en|et|den|de)?\s*\w*\s*(?:ændring|tilføjelse|bemærkning)"
+    r"|dog\s+(?:således|sådan|med)\b|bortset\s+fra\b)"
+)
+_KEYWORDS: list[tuple[Outcome, re.Pattern[str]]] = [
+    (Outcome.POSTPONED, re.compile(r"\b(?:udsættes|udsat|udskudt|udskydes|blev\s+udsat)\b")),
+    (Outcome.RECOMMENDED, re.compile(r"\b(?:anbefales|anbefalet|anbefaler|anbefalede|indstilles|indstillede|videresendes|sendes\s+videre)\b")),
+    (Outcome.REFERRED_BACK, re.compile(
+        r"\b(?:undersøges|tilbagesendt|tilbagesendes|sendes\s+tilbage|sendt\s+tilbage|oversendes|oversendt|oversende|oversendte|fremsendes|fremsendt|"
+        r"sendes\s+til|sendt\s+til|henvist|henvises|henviste|ny\s+sag\s+forelægges|genoptages|videregives)\b")),
+    (Outcome.NOTED, re.compile(
+        r"\b(?:til\s+efterretning|til\s+orientering|orientering(?:en)?\s+(?:givet|taget|blev)|orienteringen|orienterede|blev\s+orienteret|"
+        r"tog\s+\w*\s*til\s+efterretning|taget\s+til\s+orientering)\b")),
+    (Outcome.APPROVED, re.compile(
+        r"\b(?:godkendt|godkendes|godkendte|godkender|godkende|tiltrådt|tiltrådes|tiltrådte|tiltræder|vedtaget|vedtages|vedtog|bevilget|bevilges|"
+        r"bevilgede|imødekommet|besluttet|enig|enige|som\s+indstillet|følger\s+indstillingen)\b")),
 ]
+# "Tilbagesendes … med bemærkning, at byrådet har vedtaget …" (aarhus.dk): sent back to the
+# administration *because* it was decided; "Fremsendes til Byrådet … anbefaler": recommended.
+_DECIDED_ON_RETURN = re.compile(r"\bhar\s+(?:vedtaget|godkendt|tiltrådt)\b")
+_RECOMMENDED_ON_RETURN = re.compile(r"\banbefal")
 
 
 def classify_outcome(decision: str | None) -> Outcome | None:
     """The outcome vocabulary value of a Beslutning text; None when nothing was decided."""
     if decision is None or not decision.strip():
         return None
-    text = re.sub(r"\s+", " ", decision.strip().casefold())
-    text = re.sub(r"^(beslutning\s*:\s*|\d+\.\s*)", "", text)
-    for outcome, pattern in _OUTCOME_RULES:
-        if pattern.match(text):
+    for sentence in _decision_sentences(decision):
+        if outcome := _sentence_outcome(sentence):
             return outcome
-    return Outcome.OTHER
+    return Outcome.OTHER  # "Ingen", "Foretoges", "Mødet er aflyst", names of people appointed
+
+
+def _decision_sentences(decision: str) -> list[str]:
+    text = decision.strip().casefold()
+    out = []
+    for line in text.split("\n"):
+        line = re.sub(r"\s+", " ", line).strip(" •-*")
+        line = re.sub(r"^(?:beslutning\s*:\s*|\d{1,2}\.\s+)", "", line)
+        if not line or _FRAME.match(line):
+            continue
+        out.extend(part for part in re.split(r"(?<=[a-zæøå)][.!?])\s+(?=[a-zæøå0-9])", line) if part)
+    return out
+
+
+def _sentence_outcome(sentence: str) -> Outcome | None:
+    if _REJECTED.search(sentence) and not re.search(r"\bikke\s+\w+\s+bemærkning", sentence):
+        return Outcome.REJECTED
+    first: tuple[int, Outcome] | None = None
+    for outcome, pattern in _KEYWORDS:
+        if (m := pattern.search(sentence)) and (first is None or m.start() < first[0]):
+            first = (m.start(), outcome)
+    if first is None:
+        return None
+    outcome = first[1]
+    if outcome is Outcome.REFERRED_BACK:
+        if _DECIDED_ON_RETURN.search(sentence):
+            return Outcome.APPROVED
+        if _RECOMMENDED_ON_RETURN.search(sentence):
+            return Outcome.RECOMMENDED
+    if outcome in (Outcome.APPROVED, Outcome.NOTED) and _REMARKS.search(sentence):
+        return Outcome.APPROVED_WITH_REMARKS if outcome is Outcome.APPROVED else outcome
+    if outcome is Outcome.RECOMMENDED and re.search(r"\bmed\s+(?:denne|følgende|de|den)\s+(?:bemærkning|ændring|tilføjelse)", sentence):
+        return Outcome.RECOMMENDED
+    return outcome
 
 
 # "… tages til efterretning.1." : a PDF glued the next point's number to the end of a sentence.

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from referat.model import AgendaItem, Meeting, Participant, Section
+from referat.model import AgendaItem, Meeting, Section
 from referat.parsers import sections as S
+from referat.parsers.attendance import parse_attendance
 from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
@@ -178,7 +179,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         date=meeting_date,
         start_time=start_time,
         location=find_location(header),
-        participants=parse_participants(header, minutes=is_minutes),
+        participants=parse_attendance(header, _attendance_texts(items), minutes=is_minutes),
         items=items,
     )
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, warnings)
@@ -413,88 +414,17 @@ def _check_toc(items: list[AgendaItem], toc: list[_TocEntry], warnings: list[str
         warnings.append(f"The table of contents lists {len(toc)} items but the document has {len(items)}.")
 
 
-def parse_participants(header: list[Line], minutes: bool) -> list[Participant]:
-    """Attendance from the heading: inline after a label, or one name per line under it."""
-    people: list[Participant] = []
-    default_present: bool | None = None
-    collecting = False
-    for line in header:
-        text = line.text
-        if m := _PARTICIPANT_LABEL.match(text):
-            label = re.sub(r"\s+", " ", m.group("label").casefold())
-            absent = label in _ABSENT_LABELS or label.startswith("afbud")
-            default_present = False if absent else (True if minutes else None)
-            collecting = True
-            if m.group("rest").strip():
-                people.extend(_participants_from(m.group("rest"), default_present))
-                collecting = False
-            continue
-        if not collecting:
-            continue
-        if not text:
-            if people:
-                collecting = False
-            continue
-        if TOC_HEADING.match(text) or _LOCATION.match(text) or _DATE_LABEL.match(text):
-            collecting = False
-            continue
-        people.extend(_participants_from(text, default_present))
-    return people
+_ATTENDANCE_WORDS = ("fravær", "afbud", "fremmøde", "deltag", "til stede", "stedfortræder")
 
 
-def _participants_from(text: str, default_present: bool | None) -> list[Participant]:
-    people: list[Participant] = []
-    for token in _split_top_level(text):
-        token = token.strip(" .;")
-        if not token:
-            continue
-        if _ROLE_WORDS.match(token) and people:
-            people[-1].role = people[-1].role or token.lower()
-            continue
-        if person := _participant(token, default_present):
-            people.append(person)
-    return people
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas and semicolons outside parentheses."""
-    parts, depth, current = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        if ch in ",;" and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
-
-
-def _participant(token: str, default_present: bool | None) -> Participant | None:
-    present = default_present
-    # "Name (A) - Deltog" / "- Afbud"
-    if m := re.search(r"\s+[-–]\s+(?P<word>[A-Za-zæøåÆØÅ ]+)$", token):
-        word = m.group("word").strip()
-        if _ABSENT_WORDS.match(word):
-            present, token = False, token[: m.start()]
-        elif _PRESENT_WORDS.match(word):
-            present, token = True, token[: m.start()]
-    party = role = None
-    for group in re.findall(r"\(([^()]*)\)", token):
-        value = group.strip()
-        if _PARTY.match(value):
-            party = value
-        elif _ABSENT_WORDS.match(value):
-            present = False
-        elif _PRESENT_WORDS.match(value):
-            present = True
-        elif value:
-            role = role or value
-    name = re.sub(r"\([^()]*\)", "", token).strip(" -–")
-    name = re.sub(r"\s+", " ", name)
-    if not name or not re.match(r"^[A-ZÆØÅ]", name) or len(name) > 80:
-        return None
-    return Participant(name=name, party=party, role=role, present=present)
+def _attendance_texts(items: list[AgendaItem]) -> list[str]:
+    """Item text that may say who attended: every decision (København puts "Fraværende med afbud"
+    in item 1's), and the whole of an item or section about attendance ("1. Fraværende")."""
+    texts = []
+    for item in items:
+        about = any(word in item.title.casefold() for word in _ATTENDANCE_WORDS)
+        for section in item.sections:
+            role = S.section_role(section.heading) if section.heading else None
+            if about or role == S.DECISION or any(word in section.heading.casefold() for word in _ATTENDANCE_WORDS):
+                texts.append(section.text)
+    return texts

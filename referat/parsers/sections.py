@@ -107,24 +107,25 @@ def section_heading(text: str) -> str | None:
         return None  # a bullet ("- Sammendrag"), a wrapped title line ("miljøvurdering") or a table row
     if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS) and not _names_decision(text):
         return None
+    printed = text.strip()  # as printed, a closing colon included ("Sagsfremstilling:")
     stripped = text.rstrip(":").strip()
     key = fold_key(stripped)
     if key in _KEYS or key in WRAPPER_HEADINGS:
-        return stripped
+        return printed
     if stripped.isupper() and not stripped.isdigit():  # "BESLUTNING", "SAGSFREMSTILLING" in field blocks
         if key in _KEYS:
-            return stripped
+            return printed
         upper = stripped[:1] + stripped[1:].lower()
         if _BODY_HEADING.match(upper) and _names_a_body(_BODY_HEADING.match(upper).group("rest")):
-            return stripped
+            return printed
         return None
     if (m := _BODY_HEADING.match(stripped)) and _names_a_body(m.group("rest")):
-        return stripped
+        return printed
     if (m := _BODY_FIRST_HEADING.match(stripped)) and _names_a_body(m.group("body")):
-        return stripped
+        return printed
     # Only with a colon: without one the same words are a line of a Tidligere behandling section.
     if text[-1] == ":" and text[0] != "B" and len(stripped) <= 120 and _body_and_date(stripped):
-        return stripped
+        return printed
     return None
 
 
@@ -156,6 +157,7 @@ def _names_a_body(rest: str) -> bool:
 @lru_cache(maxsize=1024)
 def section_role(heading: str) -> str | None:
     """DECISION, RECOMMENDATION, DECIDED_BY, PREVIOUS, ATTACHMENTS or None."""
+    heading = heading.rstrip(": ")
     key = fold_key(heading)
     if key in _ROLES:
         return _ROLES[key]

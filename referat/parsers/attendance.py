@@ -1,0 +1,234 @@
+"""Who attended: present and absent people, by name, without party, role or status words.
+
+Minutes print attendance in many ways, in the header and often in the first item's decision too:
+- a label and a list: "Mødedeltagere: A (V), B (A)", "Fraværende: X, Y", "Afbud: X (Løsgænger)",
+  "Ikke til stede: X (C)", "Fraværende (med afbud):" with one name per line under it;
+- one line a person: "Name (A) (borgmester) - Deltog" / "- Afbud" (Ballerup's web pages), a
+  "Navn | Status" table with "Deltog"/"Afbud" cells (the header row is not a person);
+- "(Fravær)" after a name in a member list;
+- sentences: "Der er afbud fra X, Y og Z.", "X var fraværende.", "Medlemmerne var mødt, bortset fra
+  X og Y", "X havde meldt afbud", "I stedet mødte Y", "Y mødte som stedfortræder for X", "Suppleant
+  for X".
+A person named absent anywhere is absent; one listed as a member and nowhere absent is present
+(in an agenda, whose member list says nothing about the meeting, presence stays unknown).
+"""
+
+from __future__ import annotations
+
+import re
+
+from referat.model import Participant
+from referat.parsers.text import Line
+
+_PRESENT_LABELS = (
+    r"Mødedeltagere|Deltagere|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
+    r"Øvrige deltagere|Desuden deltog|Endvidere deltog|Deltog|Mødeliste"
+)
+_ABSENT_LABELS = (
+    r"Afbud\s*/\s*Fraværende|Fraværende\s*\(?(?:med|uden)\s+afbud\)?|Afbud fra|Afbud|Fraværende|Fravær|Ikke til stede|Ikke mødt|"
+    r"Forfald"
+)
+_LABEL = re.compile(rf"^(?:(?P<absent>{_ABSENT_LABELS})|(?P<present>{_PRESENT_LABELS}))\s*(?::|\s-\s|(?=\s)|$)\s*(?P<rest>.*)$", re.I)
+_STOP_LABEL = re.compile(
+    r"^(?:Bemærkninger|Mødested|Sted|Dato|Mødedato|Tidspunkt|Starttidspunkt|Sluttidspunkt|Indholdsfortegnelse|Indhold|"
+    r"Dagsorden|Punkter|Referat|Sager|Lokale|Mødelokale|Note|Noter)\b",
+    re.I,
+)
+_ABSENT_WORDS = re.compile(r"^(?:fravær|fraværende|afbud|meldt afbud|deltog ikke|ikke til stede|ikke mødt|forfald|syg|ferie)$", re.I)
+_PRESENT_WORDS = re.compile(r"^(?:deltog|til stede|mødt|tilstede|deltager|fremmødt)$", re.I)
+_PARTY = re.compile(r"^(?:[A-ZÆØÅ]{1,2}|UP|LA|Løsgænger|[A-ZÆØÅ][a-zæøå]+(?:\s[A-Za-zæøå]+)?(?:partiet|listen|demokraterne|lige|alternativet|venstre))$")
+_ROLE_PREFIX = re.compile(
+    r"^(?:(?:\d\.\s*)?(?:viceborgmester|næstformand|formand|borgmester|overborgmester|rådmand|regionsrådsformand|udvalgsformand|"
+    r"kommunaldirektør|direktør|sekretær|referent|suppleant|stedfortræder|medlem|kommunalbestyrelsesmedlem|byrådsmedlem))\s+",
+    re.I,
+)
+_ROLE_WORDS = re.compile(r"^(?:formand|næstformand|borgmester|viceborgmester|sekretær|referent|\d\.\s*viceborgmester)$", re.I)
+_NOT_A_NAME = re.compile(
+    r"\b(?:sag|sager|punkt|pkt|ingen|alle|der|kl|mødet|møde|udvalg\w*|kommune\w*|byråd\w*|afbud|fraværende|bilag|dagsorden\w*|"
+    r"status|navn|deltog|referat|behandling\w*|ferie|sygdom|orlov|mødte|var|havde|i stedet|efter|under|fra|til)\b",
+    re.I,
+)
+# Sentences about attendance, anywhere: (pattern, who is absent / present, group holding the names).
+_ABSENT_SENTENCES = [
+    re.compile(r"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>[^.;:]+)", re.I),
+    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?,?\s*(?:og\s+)?){1,40}?)\s+(?:var|er)\s+fraværende\b"),
+    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?,?\s*(?:og\s+)?){1,12}?)\s+(?:havde|har)\s+meldt\s+afbud\b"),
+    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?\s*){1,6}?)\s+udeblev\b"),
+    re.compile(r"\b(?:bortset\s+fra|undtagen)\s+(?P<names>[^.;:]+?)(?:,\s*der\s+havde\s+meldt\s+afbud|\s*\.|$)", re.I),
+    re.compile(r"\b(?:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})"),
+    re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I),
+]
+_PRESENT_SENTENCES = [
+    re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:]+)"),
+    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?\s*){1,6}?)\s+(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"),
+]
+_MAY_HOLD_SENTENCE = ("afbud", "fraværende", "bortset fra", "undtagen", "i stedet", "stedfortræder", "suppleant", "udeblev")
+_TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
+
+
+def parse_attendance(header: list[Line], item_texts: list[str], minutes: bool) -> list[Participant]:
+    """Attendance from the header's lists and tables, and sentences in the header or the items."""
+    people: dict[str, Participant] = {}
+    _read_lists(header, minutes, people)
+    for text in [line.text for line in header] + item_texts:
+        if text and any(word in text.casefold() for word in _MAY_HOLD_SENTENCE):
+            _read_sentences(text, people)
+    for text in item_texts:
+        for line in text.split("\n"):
+            if (m := _LABEL.match(line.strip())) and m.group("absent") and m.group("rest").strip():
+                _add_all(people, m.group("rest"), False)
+    return list(people.values())
+
+
+def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant]) -> None:
+    default: bool | None = None
+    collecting = False
+    table = False
+    for line in header:
+        text = line.text.strip(" •*-")
+        if not text:
+            if collecting and people:
+                collecting = table = False
+            continue
+        if _TABLE_HEADER.match(text):
+            collecting, table, default = True, True, True if minutes else None
+            continue
+        if m := _LABEL.match(text):
+            absent = m.group("absent") is not None
+            default = False if absent else (True if minutes else None)
+            rest = m.group("rest").strip(" |:")
+            collecting, table = not rest, False
+            if rest and not re.fullmatch(r"(?:ingen|-|intet)\.?", rest, re.I):
+                _add_all(people, rest, default)
+            continue
+        if not collecting:
+            continue
+        if _STOP_LABEL.match(text) or len(text) > 300:
+            collecting = table = False
+            continue
+        if table:
+            cells = [c.strip() for c in re.split(r"\t|\|", text) if c.strip()]
+            if cells:
+                status = cells[1] if len(cells) > 1 else ""
+                present = False if _ABSENT_WORDS.match(status) else True if _PRESENT_WORDS.match(status) else default
+                _add_all(people, cells[0], present)
+            continue
+        _add_all(people, text, default)
+
+
+def _read_sentences(text: str, people: dict[str, Participant]) -> None:
+    for pattern in _ABSENT_SENTENCES:
+        for m in pattern.finditer(text):
+            _add_all(people, m.group("names"), False, sentence=True)
+    for pattern in _PRESENT_SENTENCES:
+        for m in pattern.finditer(text):
+            _add_all(people, m.group("names"), True, sentence=True)
+
+
+def _add_all(people: dict[str, Participant], text: str, present: bool | None, sentence: bool = False) -> None:
+    for person in participants_in(text, present, sentence):
+        key = person.name.casefold()
+        known = people.get(key)
+        if known is None:
+            people[key] = person
+            continue
+        known.party = known.party or person.party
+        known.role = known.role or person.role
+        if person.present is False or known.present is None:
+            known.present = person.present
+
+
+def participants_in(text: str, present: bool | None, sentence: bool = False) -> list[Participant]:
+    """The people a list names: "A (V), B (A) (Fravær) og C", "Name (A) - Afbud"."""
+    out: list[Participant] = []
+    parts = _split_top_level(text)
+    for token in parts:
+        for piece in _split_on_and(token):
+            piece = piece.strip(" .;:")
+            if not piece:
+                continue
+            if _ROLE_WORDS.match(piece) and out:
+                out[-1].role = out[-1].role or piece.lower()
+                continue
+            if person := _participant(piece, present):
+                out.append(person)
+    return out
+
+
+def _split_on_and(token: str) -> list[str]:
+    """"A og B" is two people; "(centerchef for By, Erhverv og Miljø)" is one role."""
+    masked = re.sub(r"\([^()]*\)", lambda m: "\x00" * len(m.group(0)), token)
+    pieces, start = [], 0
+    for m in re.finditer(r"\s+(?:og|samt)\s+", masked):
+        pieces.append(token[start : m.start()])
+        start = m.end()
+    pieces.append(token[start:])
+    return pieces
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas and semicolons outside parentheses; "Name, A, (ferie)" stays one person."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    # "Anette Holst, A, (ferie)": a party letter or a reason after a comma belongs to the name before.
+    merged: list[str] = []
+    for part in parts:
+        bare = part.strip()
+        if merged and (re.fullmatch(r"[A-ZÆØÅ]{1,2}|\([^)]*\)|[a-zæøå][a-zæøå .]*|sag\s[\d\s\-–,og]+|(?:\d\.\s*)?(?:viceborgmester|næstformand|formand)", bare)):
+            merged[-1] += "," + part
+        else:
+            merged.append(part)
+    return merged
+
+
+def _participant(token: str, present: bool | None) -> Participant | None:
+    # "Name (A) - Deltog" / "Name - Afbud", and "Name (A), ferie" / "Name, A, (sygdom)" / "Name (A), sag 12-14"
+    if m := re.search(r"\s+[-–]\s+(?P<word>[A-Za-zæøåÆØÅ ]+)$", token):
+        word = m.group("word").strip()
+        if _ABSENT_WORDS.match(word):
+            present, token = False, token[: m.start()]
+        elif _PRESENT_WORDS.match(word):
+            present, token = True, token[: m.start()]
+    party = role = None
+    for group in re.findall(r"\(([^()]*)\)", token):
+        value = group.strip()
+        if _PARTY.match(value):
+            party = party or value
+        elif _ABSENT_WORDS.match(value):
+            present = False
+        elif _PRESENT_WORDS.match(value):
+            present = True
+        elif value:
+            role = role or value
+    name = re.sub(r"\([^()]*\)", "", token)
+    pieces = [p.strip() for p in name.split(",")]
+    name = pieces[0]
+    for extra in pieces[1:]:
+        if re.fullmatch(r"[A-ZÆØÅ]{1,2}", extra):
+            party = party or extra
+    if m := _ROLE_PREFIX.match(name):
+        role = role or m.group(0).strip().lower()
+        name = name[m.end() :]
+    name = re.sub(r"\s+", " ", name).strip(" -–.:")
+    if not _looks_like_a_name(name):
+        return None
+    return Participant(name=name, party=party, role=role, present=present)
+
+
+def _looks_like_a_name(name: str) -> bool:
+    words = name.split(" ")
+    if not (2 <= len(words) <= 6) or len(name) > 60 or any(ch.isdigit() for ch in name):
+        return False
+    if _NOT_A_NAME.search(name):
+        return False
+    return all(w[:1].isupper() or w in {"von", "van", "de", "la", "af", "du", "le", "el", "bin"} for w in words)
