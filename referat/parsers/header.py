@@ -27,6 +27,7 @@ LOCATION_LABELS = {"mødested", "sted", "mødelokale", "lokale", "lokation", "m�
 _ALL_LABELS = COMMITTEE_LABELS | DATE_LABELS | LOCATION_LABELS | {"møde", "sluttidspunkt", "punkter"}
 # "14-17 Byrådet", "Byrådet (18-21)", "Økonomiudvalget 2022-2025": the council term is no part of the name.
 _TERM_PREFIX = re.compile(r"^(?:\d{2}|\d{4})\s*[-–/]\s*(?:\d{2}|\d{4})\s+")
+_MUNICIPALITY_PREFIX = re.compile(r"^(?:[A-ZÆØÅ][\w\-]+\s+Kommune|Region\s+[A-ZÆØÅ][\w\-]+)\s*[.,:\-–]\s+(?=[A-ZÆØÅ])")
 _TERM_SUFFIX = re.compile(r"\s*(?:\(\s*(?:\d{2}|\d{4})\s*[-–/]\s*(?:\d{2}|\d{4})\s*\)|(?:\d{4})\s*[-–]\s*(?:\d{4}))$")
 # Words around a body's name in a heading line.
 _KIND_WORDS = re.compile(
@@ -142,9 +143,22 @@ def _name_in_heading(text: str) -> str | None:
     stripped = re.sub(r"\s+(?:den|d\.|kl\.?)\s*$", "", stripped.strip(" -–,:"))
     stripped = _KIND_SUFFIX.sub("", stripped)
     stripped = re.sub(r"\s*[-–:,]\s*$", "", stripped)
-    if stripped != text and 3 <= len(stripped) <= 80 and _BODY_NOUN.search(stripped) and stripped[:1].isupper():
+    if stripped != text and 3 <= len(stripped) <= 80 and stripped[:1].isupper() and _is_body_name(stripped):
         return _clean_name(stripped)
     return None
+
+
+_BODY_NAME_END = re.compile(
+    r"(?:udvalg(?:et)?|bestyrelse(?:n)?|råd(?:et)?|repræsentation(?:en)?|nævn(?:et)?|magistrat(?:en)?|forum|komit[eé](?:en)?)$", re.I
+)
+
+
+def _is_body_name(text: str) -> bool:
+    """"Aarhus Byråd", "Udvalg for regional udvikling", "14-17 Byrådet": a name, not a sentence about a meeting."""
+    words = text.split()
+    if len(words) > 7 or re.search(r"\b(?:fra|mødet|møde|kl|den|af|til)\b", text):
+        return False
+    return bool(_BODY_NAME_END.search(text) or re.match(r"^Udvalg(?:et)?\s+for\s+", text))
 
 
 def _clean_name(name: str) -> str | None:
@@ -152,6 +166,7 @@ def _clean_name(name: str) -> str | None:
     if re.fullmatch(r"[A-ZÆØÅ]{2,4}", name):
         return name  # "KB" where nothing else is printed stays "KB"
     name = _TERM_PREFIX.sub("", name)
+    name = _MUNICIPALITY_PREFIX.sub("", name)  # "Egebjerg Kommune. Kommunalbestyrelsen"
     name = _TERM_SUFFIX.sub("", name).strip()
     return canonical_committee(name) if name else None
 

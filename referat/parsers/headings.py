@@ -39,7 +39,7 @@ NUMBERED_HEADING = re.compile(
 NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?$")
 _STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?")
 # Lines that say an item's record starts: "Dok.nr.: 1965", "Sagsid.: 14/40", "Åben sag", "Initialer:".
-_RECORD_FIELD = re.compile(
+RECORD_FIELD = re.compile(
     r"^(?:Dok\.?\s?nr|Sagsid|Sags-?id|Sagsnr|Sags\s?nr|Sag\s?nr|J\.\s?nr|Journal\s?nr|Journalnummer|Initialer|Sagsbehandler|Sagsgang|SAGSGANG|Beslutningstema|Kompetence|Beslutningskompetence|Resumé|Resume)\b"
     r"|^(?:Åben|Lukket)\s+sag\b|^(?:ÅBEN|LUKKET)\s+SAG\b",
     re.IGNORECASE,
@@ -140,7 +140,7 @@ def _has_body_evidence(lines: list[Line], start: int, starts: set[int]) -> bool:
             or S.inline_section(text)
             or case_number_in_line(text)
             or LABELLED_CASE_RE.match(text)
-            or _RECORD_FIELD.match(text)
+            or RECORD_FIELD.match(text)
             or case_number_label_in_line(text)
         ):
             return True

@@ -41,10 +41,11 @@ _HEADING_THEN_TEXT = re.compile(
 _FIELD_LABELS = (
     r"Dok\.\s?nr\.?:|Sagsid\.?:|Sags-?ID:|Sagsnr\.?:|Sags\s?nr\.?:|J\.\s?nr\.?:|Journal\s?nr\.?:|Initialer:|"
     r"Åben sag|Lukket sag|Mødedato:|Mødested:|Mødetidspunkt:|Starttidspunkt for møde:|Sluttidspunkt for møde:|"
-    r"Afbud fra:|Afbud:|Fraværende:|Mødedeltagere:|Deltagere:|Dato:|Tidspunkt:|Sted:|Bemærkninger:"
+    r"Afbud fra:|Afbud:|Fraværende:|Mødedeltagere:|Deltagere:|Dato:|Tidspunkt:|Sted:|Bemærkninger:|Starttidspunkt:|Sluttidspunkt:|"
+    r"Medlemmer:|Til stede:|Beslutningskompetence:|Kompetence:"
 )
 _TRANSCRIPT_BREAK = re.compile(
-    rf"\s+(?=(?:{_FIELD_LABELS})(?:\s|$))"
+    rf"\s+(?=(?:{_FIELD_LABELS}))"
     r"|\s+(?=(?:" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS if " " not in h or h.count(" ") <= 3) + r")\s+[A-ZÆØÅ0-9])"
     r"|\s+(?=Side \d{1,4}(?:\s|$))"
 )
@@ -69,8 +70,8 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             continue
         if _is_chrome(text):
             continue
-        if transcript and len(text) > _PAGE_LINE and _PAGE_NUMBER.match(text):
-            out.extend(_unfold_page(text))
+        if transcript and _PAGE_NUMBER.match(text) and (len(text) > _PAGE_LINE or not out or not out[-1].text):
+            out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
             continue
         if "." in text and _GLUED_NUMBERED.search(text):
             parts = _GLUED_NUMBERED.split(text)

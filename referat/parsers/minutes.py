@@ -24,7 +24,7 @@ from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
 from referat.parsers.header import date_in_source, find_committee, find_location, find_meeting_date, find_start_time
-from referat.parsers.headings import Heading, find_item_headings, find_unnumbered_items, item_number_in_source
+from referat.parsers.headings import RECORD_FIELD, Heading, find_item_headings, find_unnumbered_items, item_number_in_source
 from referat.parsers.layout import clean_minutes_lines
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
 from referat.parsers.text import Line, fold_key, join_block
@@ -312,6 +312,7 @@ def _whole_title(heading: Heading, title: str, body: list[Line], toc_title: str 
 def _ends_title(text: str) -> bool:
     return bool(
         text.startswith(("- ", "• ", "* ", "– "))
+        or RECORD_FIELD.match(text)
         or S.section_heading(text)
         or case_number_in_line(text)
         or LABELLED_CASE_RE.match(text)
