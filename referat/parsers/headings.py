@@ -32,7 +32,7 @@ LABELLED_HEADING = re.compile(
 )
 # "3. Title", "3) Title", "129 Title", "4 Åbent Title": the title starts with a capital or a quote.
 NUMBERED_HEADING = re.compile(
-    rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+)(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
+    rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+|(?=[A-ZÆØÅ][a-zæøå]))(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
     r"(?P<title>[A-ZÆØÅ\"“”«'(].{1,250})$"
 )
 # "Sag nr. 130" / "Punkt 130" alone on the line under its title.

@@ -54,6 +54,7 @@ _TRANSCRIPT_BREAK = re.compile(
 _TRANSCRIPT_ITEM = re.compile(
     r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag)\b)"
 )
+_BULLETS = "•◦▪●○■□➢►"
 _PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
 _LONG_LINE = 600
 _PAGE_LINE = 120
@@ -70,6 +71,11 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             continue
         if _is_chrome(text):
             continue
+        if text[0] in _BULLETS:  # "• 301. Planstrategi", "• Pkt. 42 Title", "• Beslutning": a list on a web page
+            text = text.lstrip(_BULLETS + " ")
+            line = Line(text, line.level)
+            if not text:
+                continue
         if transcript and _PAGE_NUMBER.match(text) and (len(text) > _PAGE_LINE or not out or not out[-1].text):
             out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
             continue
