@@ -101,10 +101,17 @@ def _candidates(lines: list[Line], skip: set[int]) -> list[Heading]:
                     status, title = sm.group(0).strip(" -"), title[sm.end() :]
                 out.append(Heading(i, int(m.group("number")), title.strip(), "labelled", i + 1, status))
             continue
-        if m := NUMBERED_HEADING.match(text):
+        if (m := NUMBERED_HEADING.match(text)) and not _starts_with_date(text):
             status = m.group("status")
             out.append(Heading(i, int(m.group("number")), m.group("title").strip(), "numbered", i + 1, status))
     return out
+
+
+def _starts_with_date(text: str) -> bool:
+    """"27. February 2024 -", "4. maj 2021 kl. 16": a date line, not item 27 or item 4."""
+    from referat.parsers.dates import DATE_RE
+
+    return bool((m := DATE_RE.match(text)) and m.start() == 0)
 
 
 def _previous_text_line(lines: list[Line], i: int, skip: set[int]) -> int | None:
@@ -167,6 +174,7 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
             c.index for c in found
             if not evidence[c.index] and (c.number, fold_key(c.title)) in with_body and _next_text_is_candidate(lines, c, found)
         }  # fmt: skip
+        listed |= _doubled(found, evidence, lines)
         return [c for c in found if c.index not in listed]
     kept: list[Heading] = []
     for c in confirmed:
@@ -176,6 +184,23 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
             continue  # a numbered sentence, not a title
         kept.append(c)
     return kept
+
+
+def _doubled(found: list[Heading], evidence: dict[int, bool], lines: list[Line]) -> set[int]:
+    """"• Pkt. 88 Title" right above "Pkt. 88" / "Title": one heading printed twice (as a bullet,
+    then as the heading); the first copy is no item of its own."""
+    by_index = {c.index: c for c in found}
+    out = set()
+    for c in found:
+        if evidence[c.index]:
+            continue
+        for j in range(c.body_start, min(len(lines), c.body_start + 4)):
+            if lines[j].text:
+                nxt = by_index.get(j)
+                if nxt is not None and nxt.number == c.number:
+                    out.add(c.index)
+                break
+    return out
 
 
 def _next_text_is_candidate(lines: list[Line], c: Heading, found: list[Heading]) -> bool:

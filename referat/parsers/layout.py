@@ -44,15 +44,18 @@ _FIELD_LABELS = (
     r"Afbud fra:|Afbud:|Fraværende:|Mødedeltagere:|Deltagere:|Dato:|Tidspunkt:|Sted:|Bemærkninger:|Starttidspunkt:|Sluttidspunkt:|"
     r"Medlemmer:|Til stede:|Beslutningskompetence:|Kompetence:"
 )
+_SHORT_HEADINGS = [h for h in _ONE_WORD_HEADINGS if h.count(" ") <= 3]
 _TRANSCRIPT_BREAK = re.compile(
     rf"\s+(?=(?:{_FIELD_LABELS}))"
-    r"|\s+(?=(?:" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS if " " not in h or h.count(" ") <= 3) + r")\s+[A-ZÆØÅ0-9])"
+    r"|\s+(?=(?:" + "|".join(re.escape(h) for h in _SHORT_HEADINGS) + r")\s+[A-ZÆØÅ0-9])"
+    # upper-case field blocks: "SAGSNR 17/120 SAGSBEHANDLER Ida Nørgaard INDSTILLING Direktøren …"
+    r"|\s+(?=(?:SAGSNR|SAGS NR|SAGSBEHANDLER|SAGSGANG|J\.NR\.|" + "|".join(re.escape(h.upper()) for h in _SHORT_HEADINGS) + r")\s)"
     r"|\s+(?=Side \d{1,4}(?:\s|$))"
 )
 # "3 1. Godkendelse af dagsorden Dok.nr.: 1965": an item heading inside a page line is a number,
 # a title, and (within a few words) a field that starts an item's record.
 _TRANSCRIPT_ITEM = re.compile(
-    r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag)\b)"
+    r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag|SAGSNR|SAGS NR|J\.NR)\b)"
 )
 _BULLETS = "•◦▪●○■□➢►"
 _PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
