@@ -25,6 +25,7 @@ _REMARKS = re.compile(
     r"|(?:godkendt|tiltrådt|vedtaget)\s+med\s+(?:en|et|den|de)?\s*\w*\s*(?:ændring|tilføjelse|bemærkning)"
     r"|dog\s+(?:således|sådan|med)\b|bortset\s+fra\b)"
 )
+_REMARK_AFTER = re.compile(r"^(?:dog\b|idet\b|med\s+den\s+(?:tilføjelse|ændring|bemærkning)|(?:sag|punkt|pkt\.?)\s*\d+\s+udgår|.{0,60}\budgår\b|med\s+følgende\b|under\s+forudsætning\s+af\b)")
 _KEYWORDS: list[tuple[Outcome, re.Pattern[str]]] = [
     (Outcome.POSTPONED, re.compile(r"\b(?:udsættes|udsat|udskudt|udskydes|blev\s+udsat)\b")),
     (Outcome.RECOMMENDED, re.compile(r"\b(?:anbefales|anbefalet|anbefaler|anbefalede|indstilles|indstillede|videresendes|sendes\s+videre)\b")),
@@ -48,8 +49,12 @@ def classify_outcome(decision: str | None) -> Outcome | None:
     """The outcome vocabulary value of a Beslutning text; None when nothing was decided."""
     if decision is None or not decision.strip():
         return None
-    for sentence in _decision_sentences(decision):
+    sentences = _decision_sentences(decision)
+    for k, sentence in enumerate(sentences):
         if outcome := _sentence_outcome(sentence):
+            # "Godkendt. Sag 3 udgår." / "Godkendt. Dog således at …": the remark follows.
+            if outcome is Outcome.APPROVED and k + 1 < len(sentences) and _REMARK_AFTER.match(sentences[k + 1]):
+                return Outcome.APPROVED_WITH_REMARKS
             return outcome
     return Outcome.OTHER  # "Ingen", "Foretoges", "Mødet er aflyst", names of people appointed
 

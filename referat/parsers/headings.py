@@ -165,6 +165,8 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
     contents before the items) whose item comes again with its body. Other forms need evidence or a table-of-contents entry, and their
     numbers must run upwards (an Indstilling's "1. …", "2. …" inside item 3 go back down)."""
     confirmed = [c for c in found if evidence[c.index] or fold_key(c.title) in toc_titles]
+    # 'Punkt 25 ”Foranalyse af …” behandles efter punkt 2.': a sentence about an item, not its heading.
+    found = [c for c in found if evidence[c.index] or not _sentence_about_an_item(c.title)]
     if family == "labelled":
         if not confirmed:
             return [c for c in found if c.title or c.form == "title_first"] or found
@@ -184,6 +186,10 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
             continue  # a numbered sentence, not a title
         kept.append(c)
     return kept
+
+
+def _sentence_about_an_item(title: str) -> bool:
+    return bool(re.search(r"[”\"»]\s+[a-zæøå]", title)) or bool(re.match(r"^[a-zæøå]", title))
 
 
 def _doubled(found: list[Heading], evidence: dict[int, bool], lines: list[Line]) -> set[int]:
@@ -219,7 +225,7 @@ _HEADER_LINE = re.compile(
 )
 
 
-def find_unnumbered_items(lines: list[Line], skip: set[int]) -> list[Heading]:
+def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool = False) -> list[Heading]:
     """Items printed without numbers: a page of one item (kk.dk, Ishøj) or several (aarhus.dk),
     each a title followed by its sections. A new item starts where the sections start over (a
     heading already seen in the current item), titled by the line before that heading.
@@ -238,8 +244,10 @@ def find_unnumbered_items(lines: list[Line], skip: set[int]) -> list[Heading]:
             headings.append((i, fold_key(heading)))
     keys = {k for _, k in headings}
     roles = {S.section_role(k) for k in keys}
-    if len(keys) < 2 or not (roles & {S.DECISION, S.RECOMMENDATION} or keys & {"sagsfremstilling", "beslutningstema"}):
+    if not (roles & {S.DECISION, S.RECOMMENDATION} or keys & {"sagsfremstilling", "beslutningstema"}):
         return []
+    if len(keys) < 2 and not (meeting_page or any(RECORD_FIELD.match(line.text) for line in lines[: headings[0][0]])):
+        return []  # one heading is enough only on a page that shows it is a meeting's (kk.dk "Mødedato:")
     items: list[Heading] = []
     first = headings[0][0]
     title_line = _first_title_line(lines, 0, first, skip)

@@ -119,7 +119,10 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     toc_lines, toc = find_toc(lines)
     headings = find_item_headings(lines, toc_lines, {fold_key(e.title) for e in toc})
     if not headings:
-        headings = find_unnumbered_items(lines, toc_lines)
+        meeting_page = item_number_in_source(source) is not None or any(
+            re.match(r"^(?:Mødedato|Dato|Mødested)\s*:", line.text) for line in lines[:40]
+        )
+        headings = find_unnumbered_items(lines, toc_lines, meeting_page)
         if len(headings) == 1 and (number := item_number_in_source(source)) is not None:
             headings[0].number = number  # kk.dk/…/referat/punkt-10: one item, its number only in the address
     if not headings:
@@ -131,11 +134,16 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     items: list[AgendaItem] = []
     closed = False
     supplementary_next = False
+    case_above = _case_numbers_above(lines, headings)
     for k, heading in enumerate(headings):
         end = headings[k + 1].index if k + 1 < len(headings) else len(lines)
+        if k + 1 < len(headings) and case_above[k + 1] is not None:
+            end = case_above[k + 1][0]
         body = [line for j, line in enumerate(lines[heading.body_start : end], heading.body_start) if j not in toc_lines]
         body, trailing_markers = _split_trailing_markers(body)
         item, closed = _parse_item(heading, body, closed, toc, k, warnings)
+        if item.case_number is None and case_above[k] is not None:
+            item.case_number = case_above[k][1]
         item.supplementary = item.supplementary or supplementary_next
         items.append(item)
         # A marker standing right before the next heading belongs to that item.
@@ -183,6 +191,19 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         items=items,
     )
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, warnings)
+
+
+def _case_numbers_above(lines: list[Line], headings: list[Heading]) -> list[tuple[int, str] | None]:
+    """A case number standing alone right above a heading belongs to that item (SBSYS prints the
+    KLE number first: "85.02.02-G01-5-17" / "131. Godkendelse af dagsorden")."""
+    out: list[tuple[int, str] | None] = []
+    for heading in headings:
+        j = heading.index - 1
+        while j >= 0 and not lines[j].text:
+            j -= 1
+        number = case_number_in_line(lines[j].text) if j >= 0 and heading.form != "title_first" else None
+        out.append((j, number) if number and not find_dates(lines[j].text) else None)
+    return out
 
 
 def _split_trailing_markers(body: list[Line]) -> tuple[list[Line], list[str]]:
