@@ -62,7 +62,9 @@ _PRESENT_SENTENCES = [
     re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:]+)"),
     re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?\s*){1,6}?)\s+(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"),
 ]
-_MAY_HOLD_SENTENCE = ("afbud", "fraværende", "bortset fra", "undtagen", "i stedet", "stedfortræder", "suppleant", "udeblev")
+# Cheap tests before the sentence patterns run (most decisions say nothing about attendance).
+_MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev", re.IGNORECASE)
+_MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald)", re.IGNORECASE)
 _TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
 
 
@@ -71,9 +73,11 @@ def parse_attendance(header: list[Line], item_texts: list[str], minutes: bool) -
     people: dict[str, Participant] = {}
     _read_lists(header, minutes, people)
     for text in [line.text for line in header] + item_texts:
-        if text and any(word in text.casefold() for word in _MAY_HOLD_SENTENCE):
+        if text and _MAY_HOLD_SENTENCE.search(text):
             _read_sentences(text, people)
     for text in item_texts:
+        if not _MAY_HOLD_LABEL.search(text):
+            continue
         for line in text.split("\n"):
             if (m := _LABEL.match(line.strip())) and m.group("absent") and m.group("rest").strip():
                 _add_all(people, m.group("rest"), False)
@@ -166,20 +170,12 @@ def _split_on_and(token: str) -> list[str]:
     return pieces
 
 
+_TOP_LEVEL_SEPARATOR = re.compile(r"[,;](?![^()]*\))")  # a comma not inside "(…)"
+
+
 def _split_top_level(text: str) -> list[str]:
     """Split on commas and semicolons outside parentheses; "Name, A, (ferie)" stays one person."""
-    parts, depth, current = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        if ch in ",;" and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
+    parts = _TOP_LEVEL_SEPARATOR.split(text)
     # "Anette Holst, A, (ferie)": a party letter or a reason after a comma belongs to the name before.
     merged: list[str] = []
     for part in parts:

@@ -27,12 +27,17 @@ _CHROME = {
 }  # fmt: skip
 _CHROME_START = ("Vi bruger cookies", "Denne hjemmeside bruger cookies", "Dette websted bruger cookies",
                  "Se vores \"cookiepolitik\"", "Gå ikke glip af vigtig Digital Post", "Download \"", "Hjemmesiden bruger cookies")  # fmt: skip
+_CHROME_FIRST = {start[0] for start in _CHROME_START}
+_LONGEST_CHROME = max(len(c) for c in _CHROME) + 2
+_CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.upper())}
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
-_GLUED_NUMBERED = re.compile(r"(?<=[a-zæøå)\]\"”])(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_GLUED_NUMBERED = re.compile(r"(?<=[a-zæøå)\]\"”:])(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_LIST_STARTS = ("Indhold", "INDHOLD", "Dagsorden", "DAGSORDEN", "Punkter", "PUNKTER")
 # "Beslutning Tilbagesendes …", "Sagens forløb 12-08-2019 Magistraten": a heading and its text.
 _ONE_WORD_HEADINGS = sorted(
     (h for h in S.SECTION_HEADINGS if len(h) >= 5 and not h.startswith("Bilag")), key=len, reverse=True
 )
+_HEADING_FIRST_WORDS = {h.split(" ", 1)[0] for h in _ONE_WORD_HEADINGS}
 _HEADING_THEN_TEXT = re.compile(
     r"^(?P<heading>" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS) + r")\s+(?P<rest>[A-ZÆØÅ\"“«].{20,})$"
 )
@@ -64,50 +69,56 @@ _PAGE_LINE = 120
 
 
 def clean_minutes_lines(lines: list[Line]) -> list[Line]:
-    """The lines with chrome dropped, glued headings parted and transcript pages unfolded."""
+    """The lines with chrome dropped, glued headings parted and transcript pages unfolded.
+
+    Every line of every document passes here, so the cheap tests (length, first character) go
+    first and a regex runs only on the few lines that can match it."""
     out: list[Line] = []
+    append = out.append
     transcript = _is_transcript(lines)
     for line in lines:
-        text = line.text
+        text = line[0]
         if not text:
-            out.append(line)
+            append(line)
             continue
-        if _is_chrome(text):
+        n, first = len(text), text[0]
+        if n <= 60 and _is_chrome(text) or first in _CHROME_FIRST and text.startswith(_CHROME_START):
             continue
-        if text[0] in _BULLETS:  # "• 301. Planstrategi", "• Pkt. 42 Title", "• Beslutning": a list on a web page
+        if first in _BULLETS:  # "• 301. Planstrategi", "• Pkt. 42 Title", "• Beslutning": a list on a web page
             text = text.lstrip(_BULLETS + " ")
-            line = Line(text, line.level)
             if not text:
                 continue
-        if transcript and _PAGE_NUMBER.match(text) and (len(text) > _PAGE_LINE or not out or not out[-1].text):
+            line, n, first = Line(text, line.level), len(text), text[0]
+        if transcript and "0" <= first <= "9" and _PAGE_NUMBER.match(text) and (n > _PAGE_LINE or not out or not out[-1][0]):
             out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
             continue
-        if "." in text and _GLUED_NUMBERED.search(text):
-            parts = _GLUED_NUMBERED.split(text)
-            out.extend(Line(p.strip(), line.level) for p in parts if p.strip())
+        if ". " in text and (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _GLUED_NUMBERED.search(text):
+            out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
-        if text[:1].isupper() and len(text) > 25 and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
-            out.append(Line(m.group("heading"), line.level))
-            out.append(Line(m.group("rest")))
+        if n > 25 and text[: text.find(" ")] in _HEADING_FIRST_WORDS and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
+            append(Line(m.group("heading"), line.level))
+            append(Line(m.group("rest")))
             continue
-        out.append(line)
+        append(line)
     return out
 
 
 def _is_transcript(lines: list[Line]) -> bool:
     """Pages flattened to lines: long lines that start with running page numbers ("1 …", "2 …")."""
-    numbers = [int(m.group(0)) for line in lines if len(line.text) > _PAGE_LINE and (m := _PAGE_NUMBER.match(line.text))]
+    numbers = [
+        int(m.group(0)) for line in lines if "0" <= line[0][:1] <= "9" and len(line[0]) > _PAGE_LINE and (m := _PAGE_NUMBER.match(line[0]))
+    ]
     if len(numbers) == 1:
         return numbers[0] == 1 and any(len(line.text) > _LONG_LINE for line in lines)
     return len(numbers) >= 2 and numbers[0] <= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:3]))
 
 
 def _is_chrome(text: str) -> bool:
-    if len(text) <= 40 and text.casefold().rstrip(" :›»>") in _CHROME:
-        return True
-    if text.startswith(_CHROME_START):
-        return True
-    return len(text) <= 60 and text.casefold().endswith((" logo", "s logo"))
+    """A short line of site chrome ("Til toppen", "Fold alle ud", "Frederikssund Kommunes logo")."""
+    if len(text) <= _LONGEST_CHROME:
+        bare = text.rstrip(" :›»>")
+        return bare in _CHROME_AS_PRINTED or (bare[:1].isupper() and bare.casefold() in _CHROME)
+    return text.endswith(" logo")
 
 
 def _unfold_page(text: str) -> list[Line]:

@@ -436,7 +436,11 @@ def _check_toc(items: list[AgendaItem], toc: list[_TocEntry], warnings: list[str
         warnings.append(f"The table of contents lists {len(toc)} items but the document has {len(items)}.")
 
 
-_ATTENDANCE_WORDS = ("fravær", "afbud", "fremmøde", "deltag", "til stede", "stedfortræder")
+_ATTENDANCE_WORDS = re.compile("fravær|afbud|fremmøde|deltag|til stede|stedfortræder", re.IGNORECASE)
+
+
+def _about_attendance(text: str) -> bool:
+    return _ATTENDANCE_WORDS.search(text) is not None
 
 
 def _attendance_texts(items: list[AgendaItem]) -> list[str]:
@@ -444,9 +448,10 @@ def _attendance_texts(items: list[AgendaItem]) -> list[str]:
     in item 1's), and the whole of an item or section about attendance ("1. Fraværende")."""
     texts = []
     for item in items:
-        about = any(word in item.title.casefold() for word in _ATTENDANCE_WORDS)
-        for section in item.sections:
-            role = S.section_role(section.heading) if section.heading else None
-            if about or role == S.DECISION or any(word in section.heading.casefold() for word in _ATTENDANCE_WORDS):
-                texts.append(section.text)
+        if _about_attendance(item.title):
+            texts.extend(section.text for section in item.sections)
+            continue
+        if item.decision:
+            texts.append(item.decision)
+        texts.extend(s.text for s in item.sections if s.heading[:1] in "FADfad" and _about_attendance(s.heading))
     return texts

@@ -89,14 +89,20 @@ _INLINE_HEADING = re.compile(r"^([A-ZÆØÅ][^:]{2,44}):\s+(\S.*)$")
 
 def may_be_heading(text: str) -> bool:
     """A cheap pre-check for the hot loop: most lines are paragraphs far longer than any heading."""
-    return len(text) <= _LONGEST_PLAIN_HEADING or text.startswith(_BODY_HEADING_WORDS) or _names_decision(text)
+    n = len(text)
+    if n <= _LONGEST_PLAIN_HEADING:
+        return True
+    return n <= 140 and (text.startswith(_BODY_HEADING_WORDS) or _names_decision(text))
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _names_decision(text: str) -> bool:
     """"Byrådets beslutning den …", "Økonomiudvalgets indstilling …": a long heading led by a body."""
     return len(text) <= 140 and (
         "s beslutning" in text or "s indstilling" in text or "s anbefaling" in text
-        or (("udvalg" in text or "råd" in text or "bestyrelse" in text or "repræsentation" in text) and any(ch.isdigit() for ch in text))
+        or (("udvalg" in text or "råd" in text or "bestyrelse" in text or "repræsentation" in text) and _DIGIT.search(text) is not None)
     )
 
 
