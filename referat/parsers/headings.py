@@ -35,6 +35,8 @@ NUMBERED_HEADING = re.compile(
     rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+|(?=[A-ZÆØÅ][a-zæøå]))(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
     r"(?P<title>[A-ZÆØÅ\"“”«'(].{1,250})$"
 )
+# What a labelled heading starts with: a cheap test before the patterns run on a line.
+_LABEL_STARTS = ("Punkt", "PUNKT", "Pkt", "PKT", "Dagsorden", "DAGSORDEN", "Sag nr", "Sag  nr", "Sagnr", "Sagsnr", "SAG NR", "Nr", "NR")
 # "Sag nr. 130" / "Punkt 130" alone on the line under its title.
 NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?$")
 _STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?")
@@ -83,10 +85,10 @@ def _family(c: Heading) -> str:
 def _candidates(lines: list[Line], skip: set[int]) -> list[Heading]:
     out: list[Heading] = []
     for i, line in enumerate(lines):
-        text = line.text
-        if i in skip or not text or not ("0" <= text[0] <= "9" or text[0] in "PpDdSsNn"):
+        text = line[0]
+        if not text or not ("0" <= text[0] <= "9" or text.startswith(_LABEL_STARTS)) or i in skip:
             continue
-        if text[0] in "PpDdSsNn":
+        if text[0] > "9":
             if (m := NUMBER_ALONE.match(text)) and not text.startswith(("Punkt", "Pkt", "PUNKT", "Dagsorden")):
                 title_line = _previous_text_line(lines, i, skip)  # "Title" / "Sag nr. 130"
                 if title_line is not None and _may_be_title(lines[title_line].text):
