@@ -58,6 +58,7 @@ class Heading:
     form: str  # "labelled", "numbered", "title_first"
     body_start: int  # the first line after the heading (after "Sag nr. 130" in the title-first form)
     status: str | None = None  # "Åbent" / "Lukket" printed between number and title
+    header_end: int | None = None  # where the meeting's header ends, when the title stands inside it
 
 
 def find_item_headings(lines: list[Line], skip: set[int], toc_titles: set[str]) -> list[Heading]:
@@ -255,7 +256,7 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
     title_line = _first_title_line(lines, 0, first, skip)
     items.append(Heading(title_line if title_line is not None else first, None,
                          lines[title_line].text if title_line is not None else "", "unnumbered",
-                         title_line + 1 if title_line is not None else first))  # fmt: skip
+                         title_line + 1 if title_line is not None else first, header_end=first))  # fmt: skip
     seen: set[str] = set()
     for i, key in headings:
         if key in seen and key not in ("bilag",) and _role_starts_over(key):
@@ -272,19 +273,45 @@ def _role_starts_over(key: str) -> bool:
 
 
 def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -> int | None:
-    """The item's title: the first line before its sections that is neither the meeting's header
-    (a date, "Referat", "Mødested: …") nor a sentence."""
-    from referat.parsers.dates import find_dates
-
+    """The item's title: the line right above its sections when that is a title, else the first
+    line before them that is neither the meeting's header (a date, "Referat", "Mødested: …", the
+    committee, an attendance list) nor a sentence. None when the page prints no title."""
+    above = _previous_text_line(lines, end, skip)
+    if above is not None and _is_item_title(lines[above].text):
+        return above
+    in_list = False
     for j in range(start, end):
         text = lines[j].text
-        if j in skip or not text or _HEADER_LINE.match(text) or len(text) > 200 or text.endswith((".", ":")):
+        if not text:
+            in_list = False
             continue
-        if find_dates(text) and len(text) < 120:
-            continue  # "Referat Aarhus Byråd 14-08-2019", "Teknik- og Bygningsudvalget tirsdag den 16. april 2024"
-        if text[:1].isupper() or text[:1] in "\"“«'(":
+        if _ATTENDANCE_LABEL.match(text):
+            in_list = True
+        if j in skip or in_list:
+            continue
+        if _is_item_title(text):
             return j
     return None
+
+
+_ATTENDANCE_LABEL = re.compile(r"^(?:Deltagere|Mødedeltagere|Medlemmer|Afbud|Fraværende|Fravær|Til stede|AFBUD|DELTAGERE)\b", re.IGNORECASE)
+_MARKER = re.compile(r"^(?:Åben|Åbent|Lukket)\s+(?:dagsorden|møde|punkt|sag)|^(?:ÅBEN|LUKKET)\s+(?:DAGSORDEN|MØDE)", re.IGNORECASE)
+
+
+def _is_item_title(text: str) -> bool:
+    from referat.parsers.committees import find_committees
+    from referat.parsers.dates import find_dates
+
+    if _HEADER_LINE.match(text) or _MARKER.match(text) or _ATTENDANCE_LABEL.match(text) or len(text) > 200 or text.endswith((".", ":")):
+        return False
+    if not (text[:1].isupper() or text[:1] in "\"“«'("):
+        return False
+    if find_dates(text) and len(text) < 120:
+        return False  # "Referat Aarhus Byråd 14-08-2019", "Teknik- og Bygningsudvalget tirsdag den 16. april 2024"
+    if (found := find_committees(text)) and found[0].group(0) == text.rstrip(" .:"):
+        return False  # the committee's name alone heads the page
+    return not re.search(r"\([A-ZÆØÅ]{1,2}\)|\s-\s(?:Deltog|Afbud)\b", text)  # a participant line
+
 
 
 _NUMBER_IN_ADDRESS = re.compile(r"(?:punkt|pkt|item|dagsordenspunkt)[-_/=]?(\d{1,5})(?:\D*$|[/?#.])", re.IGNORECASE)

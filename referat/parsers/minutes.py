@@ -128,7 +128,9 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     if not headings:
         return None
     warnings: list[str] = []
-    header = [line for i, line in enumerate(lines[: headings[0].index]) if i not in toc_lines]
+    first = headings[0]
+    header_end = first.header_end if first.header_end is not None else first.index
+    header = [line for i, line in enumerate(lines[:header_end]) if i not in toc_lines and i != first.index]
     title = next((line.text for line in header if line.text), None)
 
     items: list[AgendaItem] = []
