@@ -40,6 +40,8 @@ _ONE_WORD_HEADINGS = sorted(
 _HEADING_FIRST_WORDS = {h.split(" ", 1)[0] for h in _ONE_WORD_HEADINGS}
 _HEADING_THEN_TEXT = re.compile(
     r"^(?P<heading>" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS) + r")\s+(?P<rest>[A-ZÆØÅ\"“«].{20,})$"
+    # "Sagens forløb 12-08-2019 Magistraten": a heading of several words may be followed by a date
+    r"|^(?P<heading2>" + "|".join(re.escape(h) for h in _ONE_WORD_HEADINGS if " " in h) + r")\s+(?P<rest2>\d.{20,})$"
 )
 
 # In a transcript page line: where a line of its own began.
@@ -96,8 +98,8 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
         if n > 25 and text[: text.find(" ")] in _HEADING_FIRST_WORDS and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
-            append(Line(m.group("heading"), line.level))
-            append(Line(m.group("rest")))
+            append(Line(m.group("heading") or m.group("heading2"), line.level))
+            append(Line(m.group("rest") or m.group("rest2")))
             continue
         append(line)
     return out

@@ -38,7 +38,7 @@ TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
-_INLINE_HEADING = re.compile(r"^([A-ZÆØÅ][^:]{2,44}):\s+(\S.*)$")
+_INLINE_ROLES = (S.DECISION, S.RECOMMENDATION, S.PREVIOUS)
 _TITLE_CASE_SUFFIX = re.compile(r"\s*\(?\b(?:Sagsnr|Sag nr|Journalnr|J\.\s?nr)\.?\s*:?\s*(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\)?\s*$", re.I)
 
 _PARTICIPANT_LABEL = re.compile(
@@ -268,8 +268,10 @@ def _parse_item(
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
         inline = None
-        if heading_text is None and ":" in text[:46] and (m := _INLINE_HEADING.match(text)) and (h := S.section_heading(m.group(1))):
-            heading_text, inline = h, Line(m.group(2))  # "Beslutning: Godkendt." on one line, as web pages print it
+        # "Beslutning: Godkendt." on one line, as web pages print it, opens a section; other
+        # "Label: value" lines ("Sagsforløb: BY", "Fraværende: X", "Kompetence: Byrådet") are fields.
+        if heading_text is None and text and (found := S.inline_section(text)) and S.section_role(found[0]) in _INLINE_ROLES:
+            heading_text, inline = found[0], Line(found[1])
         if heading_text is not None:
             if current is not None:
                 sections.append(_section(current))

@@ -40,6 +40,9 @@ SECTION_HEADINGS = [
     "Bilag i sagen", "Vedhæftede bilag", "Relaterede bilag", "Tidligere beslutning",
     "Tidligere politisk behandling", "Sagens tidligere behandling", "Tidligere politiske beslutninger",
     "Opfølgning", "Handleplan", "Indhold", "Sagsfremstilling og vurdering", "Baggrund og vurdering",
+    "Forventet sagsgang", "Anledning", "Personale", "Sagsprocedure", "Hovedindstilling", "Alternativ indstilling",
+    "Sagsbeskrivelse af hovedindstilling", "Sagsbeskrivelse af alternativ indstilling", "Sagsbeskrivelse",
+    "Beslutning fra", "Økonomiske og personalemæssige konsekvenser", "Effekt", "Udvalgets kompetence",
     "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
 ]  # fmt: skip
 _KEYS = {fold_key(h): h for h in SECTION_HEADINGS if fold_key(h) not in {"indhold", "beslutninger i"}}
@@ -169,7 +172,7 @@ def section_role(heading: str) -> str | None:
         return _ROLES[key]
     if key.startswith("indstilling og beslutning") or key in {"beslutning truffet", "udvalgets beslutning"}:
         return DECISION
-    if key in {"udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
+    if key in {"hovedindstilling", "udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
         return RECOMMENDATION
     if key in {"tidligere beslutning", "tidligere politisk behandling", "tidligere politiske beslutninger"}:
         return PREVIOUS
