@@ -259,11 +259,19 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
                          title_line + 1 if title_line is not None else first, header_end=first))  # fmt: skip
     seen: set[str] = set()
     for i, key in headings:
-        if key in seen and key not in ("bilag",) and _role_starts_over(key):
+        role = S.section_role(key)
+        # The sections start over: a heading seen already in this item, or earlier treatments
+        # after a decision (each item of ballerup.dk's web pages starts with "Tidligere behandling").
+        starts_over = (key in seen and key != "bilag" and _role_starts_over(key)) or (
+            role == S.PREVIOUS and any(S.section_role(k) == S.DECISION for k in seen)
+        )
+        if starts_over:
             previous = _previous_text_line(lines, i, skip)
-            if previous is not None and _may_be_title(lines[previous].text) and not lines[previous].text.endswith((".", ":")):
+            if previous is not None and _is_item_title(lines[previous].text):
                 items.append(Heading(previous, None, lines[previous].text, "unnumbered", previous + 1))
-                seen = set()
+            else:
+                items.append(Heading(i, None, "", "unnumbered", i))  # the page lost the item's title
+            seen = set()
         seen.add(key)
     return items
 
@@ -294,6 +302,7 @@ def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -
     return None
 
 
+_LOCATION_WORDS = re.compile(r"\b(?:mødesal|mødelokale|byrådssal(?:en)?|rådssal(?:en)?)\b", re.IGNORECASE)
 _ATTENDANCE_LABEL = re.compile(r"^(?:Deltagere|Mødedeltagere|Medlemmer|Afbud|Fraværende|Fravær|Til stede|AFBUD|DELTAGERE)\b", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:Åben|Åbent|Lukket)\s+(?:dagsorden|møde|punkt|sag)|^(?:ÅBEN|LUKKET)\s+(?:DAGSORDEN|MØDE)", re.IGNORECASE)
 
@@ -302,7 +311,10 @@ def _is_item_title(text: str) -> bool:
     from referat.parsers.committees import find_committees
     from referat.parsers.dates import find_dates
 
-    if _HEADER_LINE.match(text) or _MARKER.match(text) or _ATTENDANCE_LABEL.match(text) or len(text) > 200 or text.endswith((".", ":")):
+    if (
+        _HEADER_LINE.match(text) or _MARKER.match(text) or _ATTENDANCE_LABEL.match(text) or _LOCATION_WORDS.search(text)
+        or len(text) > 200 or text.endswith((".", ":"))
+    ):  # fmt: skip
         return False
     if not (text[:1].isupper() or text[:1] in "\"“«'("):
         return False

@@ -32,6 +32,7 @@ _LONGEST_CHROME = max(len(c) for c in _CHROME) + 2
 _CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.upper())}
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
 _GLUED_NUMBERED = re.compile(r"(?<=[a-zæøå)\]\"”:])(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_DOUBLED_NUMBER = re.compile(r"^(\d{1,5}\.)\s+\1\s")
 _LIST_STARTS = ("Indhold", "INDHOLD", "Dagsorden", "DAGSORDEN", "Punkter", "PUNKTER")
 # "Beslutning Tilbagesendes …", "Sagens forløb 12-08-2019 Magistraten": a heading and its text.
 _ONE_WORD_HEADINGS = sorted(
@@ -94,6 +95,9 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
         if transcript and "0" <= first <= "9" and _PAGE_NUMBER.match(text) and (n > _PAGE_LINE or not out or not out[-1][0]):
             out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
             continue
+        if "0" <= first <= "9" and (m := _DOUBLED_NUMBER.match(text)):
+            text = text[m.end(1) :].lstrip()  # " 1.  1. Godkendelse af dagsordenen" (Glostrup's list of items)
+            line, n, first = Line(text, line.level), len(text), text[0]
         if ". " in text and (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _GLUED_NUMBERED.search(text):
             out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
