@@ -99,3 +99,15 @@ def test_hostile_strings_parse_in_linear_time() -> None:
         doc = parse(text)
         doc.to_dict()
         assert time.perf_counter() - start < 10, name
+
+
+def test_attendance_sentences_do_not_backtrack_on_hostile_text() -> None:
+    """Capitalised words by the thousand before "var fraværende" (a name list without commas)
+    are read in linear time: the attendance patterns nest no quantifiers."""
+    import time
+
+    text = "Referat Økonomiudvalget 1. marts 2021\n\nDeltagere: " + "Anne Bo (A) " * 3000 + "var fraværende\n\n" + \
+        "Punkt 1: Meddelelser\n\nBeslutning\n\n" + "Aa Bb Cc (A) " * 3000 + "havde meldt afbud og udeblev.\n"
+    start = time.perf_counter()
+    assert parse(text).meeting is not None
+    assert time.perf_counter() - start < 2.0

@@ -48,21 +48,25 @@ _NOT_A_NAME = re.compile(
     r"status|navn|deltog|referat|behandling\w*|ferie|sygdom|orlov|mødte|var|havde|i stedet|efter|under|fra|til)\b",
     re.I,
 )
-# Sentences about attendance, anywhere: (pattern, who is absent / present, group holding the names).
-_ABSENT_SENTENCES = [
-    re.compile(r"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>[^.;:]+)", re.I),
-    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?,?\s*(?:og\s+)?){1,40}?)\s+(?:var|er)\s+fraværende\b"),
-    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?,?\s*(?:og\s+)?){1,12}?)\s+(?:havde|har)\s+meldt\s+afbud\b"),
-    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?\s*){1,6}?)\s+udeblev\b"),
-    re.compile(r"\b(?:bortset\s+fra|undtagen)\s+(?P<names>[^.;:]+?)(?:,\s*der\s+havde\s+meldt\s+afbud|\s*\.|$)", re.I),
-    re.compile(r"\b(?:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})"),
-    re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I),
+# Sentences about attendance, anywhere. Names *after* a phrase: "afbud fra X, Y og Z", "bortset
+# fra X", "I stedet mødte Y", "suppleant for X". Names *before* a phrase ("X og Y var fraværende",
+# "X havde meldt afbud", "Y mødte som stedfortræder") are read back to the sentence's start; no
+# pattern here nests quantifiers, so a hostile page cannot make one backtrack for long.
+_NAMES_AFTER = [
+    (re.compile(r"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>[^.;:\n]{1,400})", re.I), False),
+    (re.compile(r"\b(?:bortset\s+fra|undtagen)\s+(?P<names>[^.;:\n]{1,400}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
+    (re.compile(r"\b(?:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})"), False),
+    (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
+    (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
 ]
-_PRESENT_SENTENCES = [
-    re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:]+)"),
-    re.compile(r"(?P<names>(?:[A-ZÆØÅ][\w.\-]*\s?(?:\([^)]*\))?\s*){1,6}?)\s+(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"),
+_NAMES_BEFORE = [
+    (re.compile(r"\s(?:var|er)\s+fraværende\b"), False),
+    (re.compile(r"\s(?:havde|har)\s+meldt\s+afbud\b"), False),
+    (re.compile(r"\sudeblev\b"), False),
+    (re.compile(r"\s(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"), True),
 ]
-# Cheap tests before the sentence patterns run (most decisions say nothing about attendance).
+_SENTENCE_START = re.compile(r"(?:[.!?:;]\s|\n|\bi\s+stedet\s+(?:mødte|deltog)\s|,\s+og\s)", re.I)
+_TRAILING_NAME = re.compile(r"(?:[A-ZÆØÅ][\w.\-]*\s+){1,4}[A-ZÆØÅ][\w.\-]*(?:\s*\([^()]{1,40}\))?\s*$")
 _MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev", re.IGNORECASE)
 _MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald)", re.IGNORECASE)
 _TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
@@ -121,12 +125,23 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
 
 
 def _read_sentences(text: str, people: dict[str, Participant]) -> None:
-    for pattern in _ABSENT_SENTENCES:
+    for pattern, present in _NAMES_AFTER:
         for m in pattern.finditer(text):
-            _add_all(people, m.group("names"), False, sentence=True)
-    for pattern in _PRESENT_SENTENCES:
+            _add_all(people, m.group("names"), present, sentence=True)
+    for pattern, present in _NAMES_BEFORE:
         for m in pattern.finditer(text):
-            _add_all(people, m.group("names"), True, sentence=True)
+            chunk = text[max(0, m.start() - 400) : m.start()]
+            starts = [b.end() for b in _SENTENCE_START.finditer(chunk)]
+            chunk = chunk[starts[-1] :] if starts else chunk
+            people_found = participants_in(chunk, present, sentence=True)
+            if not people_found and (tail := _TRAILING_NAME.search(chunk[-120:])):
+                people_found = participants_in(tail.group(0), present, sentence=True)  # "… (C) Gitte Hald (A)"
+            for person in people_found:
+                _add_all(people, _format(person), present, sentence=True)
+
+
+def _format(person: Participant) -> str:
+    return person.name + (f" ({person.party})" if person.party else "")
 
 
 def _add_all(people: dict[str, Participant], text: str, present: bool | None, sentence: bool = False) -> None:

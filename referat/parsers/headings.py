@@ -38,7 +38,7 @@ NUMBERED_HEADING = re.compile(
 # What a labelled heading starts with: a cheap test before the patterns run on a line.
 _LABEL_STARTS = ("Punkt", "PUNKT", "Pkt", "PKT", "Dagsorden", "DAGSORDEN", "Sag nr", "Sag  nr", "Sagnr", "Sagsnr", "SAG NR", "Nr", "NR")
 # "Sag nr. 130" / "Punkt 130" alone on the line under its title.
-NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?$")
+NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?(?:\s*\([^()]{{1,30}}\))?$")
 _STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?")
 # Lines that say an item's record starts: "Dok.nr.: 1965", "Sagsid.: 14/40", "Åben sag", "Initialer:".
 RECORD_FIELD = re.compile(

@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 from referat.model import AgendaItem, Meeting, Section
 from referat.parsers import sections as S
 from referat.parsers.attendance import parse_attendance
-from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line
+from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
@@ -265,6 +265,9 @@ def _parse_item(
                 continue
             if case_number is None and not any(p.text for p in pre) and (number := case_number_in_line(text)):
                 case_number = number
+                continue
+            if case_number is None and len(pre) < 8 and (number := case_number_label_in_line(text)):
+                case_number = number  # "Sagsnr.: 330-2018-3619 Dok.nr.: 330-2018-500301 Åbent" (a field row)
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
         inline = None

@@ -57,6 +57,7 @@ _BODY_HEADING = re.compile(
 _BODY_FIRST_HEADING = re.compile(
     r"^(?P<body>[A-ZÆØÅ][\w\-–, ]{2,80}?s)\s+(?P<kind>beslutning|indstilling|anbefaling)\b[\w\s,.\-–/:]{0,60}$"
 )
+_FIELD_LABELS = {"fraværende", "afbud"}
 _LONGEST_PLAIN_HEADING = max(len(h) for h in SECTION_HEADINGS) + 1
 _BODY_HEADING_WORDS = ("Beslutning", "Indstilling", "Anbefaling", "Udvalgets beslutning", "Protokol")
 WRAPPER_HEADINGS = {"indhold"}  # "Indhold" wraps the sections in Ballerup's layout; not a section itself
@@ -119,6 +120,8 @@ def section_heading(text: str) -> str | None:
     printed = text.strip()  # as printed, a closing colon included ("Sagsfremstilling:")
     stripped = text.rstrip(":").strip()
     key = fold_key(stripped)
+    if key in _FIELD_LABELS and printed.endswith(":"):
+        return None  # "Fraværende:" (empty, or names below) is a field of the decision, not a section
     if key in _KEYS or key in WRAPPER_HEADINGS:
         return printed
     if stripped.isupper() and not stripped.isdigit():  # "BESLUTNING", "SAGSFREMSTILLING" in field blocks
