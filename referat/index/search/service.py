@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from referat.errors import ReferatError
 from referat.index.analysis import Analyzer, default_analyzer
 from referat.index.search.engine import Engine, EngineResult, Filters
 from referat.index.search.query import Clause, QueryPlan, parse_query
@@ -13,6 +14,23 @@ from referat.index.search.record import SearchRecord
 from referat.index.search.snippets import make_snippet
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
+# The window a search may ask for. Engines are handed at most the result set (tantivy reserves room
+# for offset+limit hits up front, so an offset of 2^31 once aborted the process), and these bounds
+# keep every value far inside what SQLite, PostgreSQL (bigint) and tantivy (usize) accept.
+MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000
+
+
+class InvalidWindow(ReferatError, ValueError):
+    """A limit or offset outside what a search answers (the message says the allowed range)."""
+
+
+def check_window(limit: int, offset: int) -> None:
+    """Refuse a page of hits outside 1 ≤ limit ≤ MAX_LIMIT, 0 ≤ offset ≤ MAX_OFFSET."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidWindow(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidWindow(f"offset must be a whole number from 0 to {MAX_OFFSET}, not {offset}")
 
 
 @dataclass
@@ -23,12 +41,19 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
 
+    def __post_init__(self) -> None:
+        check_window(self.limit, self.offset)
+
 
 Lookup = Callable[[list[str]], dict[str, SearchRecord]]
 
 
-def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Analyzer | None = None) -> dict[str, Any]:
-    """The contract's search JSON for one request; `lookup` gives the records of hit uids."""
+def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Analyzer | None = None, *, strict: bool = True) -> dict[str, Any]:
+    """The contract's search JSON for one request; `lookup` gives the records of hit uids.
+
+    `strict`: a hit without a record raises `HitsWithoutRecords` (an embedded hit store is written
+    before its engine, so a missing record means damage). Without it such hits are left out, for
+    PostgreSQL, where a document replaced a moment ago can briefly be in the index but not the store."""
     analyzer = analyzer or default_analyzer()
     plan = parse_query(request.query, analyzer)
     result = engine.search(plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
@@ -46,6 +71,8 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
         if relaxed is not None:
             result, plan, left_out = relaxed
     records = lookup([uid for uid, _ in result.hits])
+    if strict and (missing := [uid for uid, _ in result.hits if uid not in records]):
+        raise HitsWithoutRecords(f"{len(missing)} of {len(result.hits)} hits have no record (first: {missing[0]})")
     terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
     hits = [hit_dict(records[uid], score, _snippet(records[uid], terms, prefixes, analyzer)) for uid, score in result.hits if uid in records]
     return {
@@ -56,6 +83,12 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
         "facets": result.facets,
         "hits": hits,
     }
+
+
+class HitsWithoutRecords(Exception):
+    """The engine found records the hit store does not hold: the hit store is damaged or out of
+    step. Raised rather than answering a total with fewer hits than it promises (a 0-byte hit
+    store once answered "603 hits" and listed none)."""
 
 
 def relax(plan: QueryPlan, engine: Engine, request: SearchRequest) -> tuple[EngineResult, QueryPlan, list[str]] | None:
@@ -208,4 +241,4 @@ def parse_filters(
     )
 
 
-__all__ = ["search", "SearchRequest", "parse_filters"]
+__all__ = ["search", "SearchRequest", "parse_filters", "check_window", "InvalidWindow", "HitsWithoutRecords", "MAX_LIMIT", "MAX_OFFSET"]
