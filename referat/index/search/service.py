@@ -6,33 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from referat.errors import ReferatError
 from referat.index.analysis import Analyzer, default_analyzer
 from referat.index.search.engine import Engine, EngineResult, Filters
 from referat.index.search.query import Clause, QueryPlan, parse_query
 from referat.index.search.record import SearchRecord
 from referat.index.search.snippets import make_snippet
+from referat.limits import check_window
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
-# The window a search may ask for. Engines are handed at most the result set (tantivy reserves room
-# for offset+limit hits up front, so an offset of 2^31 once aborted the process), and these bounds
-# keep every value far inside what SQLite, PostgreSQL (bigint) and tantivy (usize) accept.
-MAX_LIMIT = 1000
-MAX_OFFSET = 1_000_000_000
-
-
-class InvalidWindow(ReferatError, ValueError):
-    """A limit or offset outside what a search answers (the message says the allowed range)."""
-
-
-def check_window(limit: int, offset: int) -> None:
-    """Refuse a page of hits outside 1 ≤ limit ≤ MAX_LIMIT, 0 ≤ offset ≤ MAX_OFFSET."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidWindow(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidWindow(f"offset must be a whole number from 0 to {MAX_OFFSET}, not {offset}")
-
-
 @dataclass
 class SearchRequest:
     query: str
@@ -241,4 +222,4 @@ def parse_filters(
     )
 
 
-__all__ = ["search", "SearchRequest", "parse_filters", "check_window", "InvalidWindow", "HitsWithoutRecords", "MAX_LIMIT", "MAX_OFFSET"]
+__all__ = ["search", "SearchRequest", "parse_filters", "HitsWithoutRecords"]
