@@ -8,7 +8,7 @@
   an ingest killed between storing and indexing is caught up by the next one.
 - A missing, corrupt or old-format index is rebuilt on first use, with a one-line notice.
   Opening a generation checks it cheaply: its marker, a manifest of its immutable files (size and
-  a checksum of each file's tail, where tantivy keeps a checksum of the whole file) and a hit
+  a checksum of each file's first and last 4 KiB; tantivy ends a file with a checksum of it) and a hit
   store that has its table and, when the engine holds records, records too.
 - Damage the open check cannot see (bytes overwritten inside a file) shows when a search reads
   it: a Rust panic, "Invalid data", "database disk image is malformed", or hits without records.
@@ -40,16 +40,19 @@ MANIFEST = "referat-files.json"
 # Files a commit rewrites in place (tantivy's meta.json and .managed.json, locks) and the hit store
 # (checked by opening it) are not in the manifest; every other index file is written once.
 _NOT_IN_MANIFEST = re.compile(r"^\.|^meta\.json$|^referat-|^records-|lock", re.IGNORECASE)
-_TAIL = 4096
+_EDGE = 4096
 
 
 def _fingerprint(path: Path) -> list[int]:
-    """Size and CRC32 of the last 4 KiB: tantivy ends each file with a checksum of its content, so
-    a file rewritten in place changes here, and reading only the tail keeps opening cheap."""
+    """Size and CRC32 of the first and last 4 KiB: a small file is checked whole, and tantivy
+    ends every file with a checksum of its content, so a file rewritten in place changes here;
+    reading only 8 KiB a file keeps opening a large index cheap."""
     with path.open("rb") as f:
         size = f.seek(0, os.SEEK_END)
-        f.seek(max(0, size - _TAIL))
-        return [size, zlib.crc32(f.read())]
+        f.seek(0)
+        head = f.read(min(size, _EDGE))
+        f.seek(max(len(head), size - _EDGE))
+        return [size, zlib.crc32(f.read(), zlib.crc32(head))]
 
 
 def write_manifest(folder: Path) -> None:
