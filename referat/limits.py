@@ -10,7 +10,7 @@ from __future__ import annotations
 from referat.errors import ReferatError
 
 MAX_LIMIT = 1000  # hits on one page of a search (the web API allows 100)
-MAX_OFFSET = 1_000_000_000  # hits skipped: far inside SQLite, PostgreSQL bigint and tantivy usize
+MAX_OFFSET = 2**31 - 1  # hits skipped: the largest 32-bit integer, inside every engine and database
 # The years an agreement can be stored or cited under: the parsers read "(19|20)\d{2}".
 BUDGET_YEARS = range(1900, 2100)
 
