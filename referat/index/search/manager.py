@@ -218,16 +218,21 @@ class SearchIndex:
         failure is raised. PostgreSQL errors are raised as they are: the index lives in the store."""
         if self.engine_name == "postgres":
             return run_search(self.engine(), self.lookup, request, strict=False)
+        engine = self.engine()
         try:
-            return run_search(self.engine(), self.lookup, request)
+            return run_search(engine, self.lookup, request)
         except BaseException as error:
             if not is_read_failure(error) or self.db is None:
                 raise
             problem = _first_line(error)
+        self._rebuild_damaged(problem)
+        return run_search(self.engine(), self.lookup, request)
+
+    def _rebuild_damaged(self, problem: str) -> None:
+        """Replace a generation that failed on read by a new one from the store, saying so once."""
         self.notice(f"The {self.engine_name} search index is damaged ({problem}); rebuilding it from the store.")
         self._drop_open()
         self.rebuild()
-        return run_search(self.engine(), self.lookup, request)
 
     def lookup(self, uids: list[str]) -> dict[str, SearchRecord]:
         """The records of these hits."""
@@ -379,7 +384,14 @@ class SearchIndex:
         engine = self.engine(reader=False)
         with Session(self.db) as session:
             stored = dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
-            indexed = engine.indexed_documents()
+            try:
+                indexed = engine.indexed_documents()
+            except BaseException as error:
+                if not is_read_failure(error) or self.engine_name == "postgres":
+                    raise
+                # A damaged index cannot say what it holds: rebuilt whole, it holds everything.
+                self._rebuild_damaged(_first_line(error))
+                return [], []
             gone = sorted(indexed - stored.keys())
             added = sorted(stored.keys() - indexed)
             if gone:
