@@ -29,7 +29,7 @@ from referat.index.search.engine import Engine
 from referat.index.search.hitstore import FILENAME as HITS_FILE
 from referat.index.search.hitstore import HitStore, HitStoreDamaged
 from referat.index.search.record import SearchRecord
-from referat.index.search.service import HitsWithoutRecords, SearchRequest
+from referat.index.search.service import SearchRequest
 from referat.index.search.service import search as run_search
 
 ANALYZER_VERSION = "2"
