@@ -135,3 +135,34 @@ def test_the_command_line_rebuilds_a_damaged_index_once(pristine, tmp_path: Path
     assert run.stderr.count("rebuilding it from the store") == 1 and "Traceback" not in run.stderr, run.stderr
     assert f"{pristine[1]['budget']['total']} hits for 'budget'" in run.stdout
 
+
+
+def test_whoosh_hit_store_emptied_gives_one_rebuild(tmp_path: Path) -> None:
+    """The same checks for the pure-Python engine: they live in the index's life cycle, not in tantivy."""
+    data = tmp_path / "data"
+    with Archive(data, search_engine="whoosh") as archive:
+        assert not archive.ingest(sorted(SAMPLES.glob("*.txt"))[:2]).failed
+        expected = archive.search("job", limit=50)
+    assert expected["hits"]
+    base = data / "index" / "whoosh"
+    generation = base / (base / "CURRENT").read_text().strip()
+    for extra in generation.glob("records-v2.sqlite-*"):
+        extra.unlink()
+    (generation / "records-v2.sqlite").write_bytes(b"")
+    notices: list[str] = []
+    with Archive(data, search_engine="whoosh", notice=notices.append) as archive:
+        got = archive.search("job", limit=50)
+    assert got["total"] == expected["total"] and {h["id"] for h in got["hits"]} == {h["id"] for h in expected["hits"]}
+    _one_notice(notices)
+
+
+def test_the_library_refuses_windows_past_the_bounds(pristine) -> None:
+    from referat.limits import MAX_LIMIT, MAX_OFFSET, InvalidWindow
+
+    with Archive(pristine[0]) as archive:
+        for limit, offset in ((0, 0), (MAX_LIMIT + 1, 0), (10, -1), (10, MAX_OFFSET + 1), (10, 2**64)):
+            with pytest.raises(InvalidWindow):
+                archive.search("job", limit=limit, offset=offset)
+        past = archive.search("job", kind="all", limit=MAX_LIMIT, offset=MAX_OFFSET)
+        assert past["total"] == pristine[1]["job"]["total"] and past["hits"] == []
+        assert archive.budget(2**70) is None and archive.budget(2**70, "5.3") is None

@@ -371,7 +371,10 @@ class SearchIndex:
         if self._hits is not None:
             self._hits.commit()
         if self._generation is not None and self.engine_name != "postgres":
-            write_manifest(self.base / self._generation)
+            try:
+                write_manifest(self.base / self._generation)
+            except OSError:  # the generation was swapped out and removed meanwhile: nothing to vouch for
+                pass
 
     def sync(self) -> tuple[list[str], list[str]]:
         """Add what the store has and the index lacks; drop what the store no longer has.
