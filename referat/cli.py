@@ -22,6 +22,7 @@ import click
 
 from referat import __version__
 from referat.errors import ReferatError
+from referat.limits import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET
 
 
 def default_data_dir() -> Path:
@@ -88,6 +89,54 @@ def reports_errors(command: Callable) -> Callable:
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class OneLineUsageError(click.UsageError):
+    """Bad usage shown as one line (`Error: …`, exit code 2), without click's usage block."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class BoundedInt(click.IntRange):
+    """A whole number within bounds, refused in one line: a window or year past them never
+    reaches the archive (an offset of 2^31 once aborted tantivy; 2^64 gave an OverflowError)."""
+
+    def fail(self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None) -> Any:
+        name = param.get_error_hint(ctx) if param is not None and ctx is not None else "value"
+        raise OneLineUsageError(f"Invalid value for {name}: {message}", ctx)
+
+
+def _error_line(error: BaseException) -> str:
+    """An error as the one line a script reads in `{"error": …}`."""
+    if isinstance(error, ReferatError):
+        text = str(error)
+    elif isinstance(error, click.ClickException):
+        text = error.format_message()
+    elif isinstance(error, KeyboardInterrupt):
+        text = "interrupted"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return " ".join(text.split())
+
+
+def json_errors(command: Callable) -> Callable:
+    """With `--format json`, a read command that cannot answer (busy or broken archive, bad
+    subject, interruption) still prints a JSON object, `{"error": "…"}`, on stdout; the one-line
+    message on stderr and the exit code follow as usual."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (SystemExit, click.exceptions.Exit):
+            raise
+        except BaseException as error:
+            if kwargs.get("fmt") == "json":
+                print_json({"error": _error_line(error)})
+            raise
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -298,6 +347,7 @@ def reparse(settings: Settings, jobs: int, ocr: bool, wait: float, fmt: str) -> 
 @output_format("text", "json")
 @click.pass_obj
 @reports_errors
+@json_errors
 def stats(settings: Settings, fmt: str) -> None:
     """What the archive holds: documents by kind, meetings, items, committees, dates, warnings."""
     with open_archive(settings) as archive:
@@ -383,11 +433,12 @@ def render_hit(hit: dict) -> str:
 @click.option("--case", "case", metavar="PREFIX", help="Only items under this case number or KLE prefix (e.g. 15.00.00-P05).")
 @click.option("--kind", type=click.Choice(["item", "budget_point", "document", "all"]), default="item", show_default=True, help="What to search.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=10, show_default=True, help=f"Hits to show (at most {MAX_LIMIT}).")
+@click.option("--offset", type=BoundedInt(0, MAX_OFFSET), default=0, show_default=True, help=f"Hits to skip (at most {MAX_OFFSET:,}).")
 @output_format("text", "json")
 @click.pass_obj
 @reports_errors
+@json_errors
 def search(settings: Settings, query: tuple[str, ...], committee, date_from, date_to, outcome, case, kind, sort, limit, offset, fmt) -> None:
     """Search the archive in Danish: inflections, aa/å, hyphens and typos are understood.
 
@@ -445,7 +496,9 @@ def reindex(settings: Settings, wait: float) -> None:
         click.echo(f"Indexed {count} records with {archive.search_engine_name} in {_time.perf_counter() - start:.1f} s.")
 
 
-def _not_found(message: str) -> None:
+def _not_found(message: str, fmt: str = "text") -> None:
+    if fmt == "json":
+        print_json({"error": message})
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
 
@@ -455,6 +508,7 @@ def _not_found(message: str) -> None:
 @output_format("text", "json")
 @click.pass_obj
 @reports_errors
+@json_errors
 def case(settings: Settings, number: str, fmt: str) -> None:
     """Every agenda item filed under a case number, oldest first, with its decision.
 
@@ -462,6 +516,8 @@ def case(settings: Settings, number: str, fmt: str) -> None:
     15.00.00-P05) matches every case under it. The number is decomposed into KLE topic, facet,
     serial and year.
     """
+    if not number.strip():
+        raise OneLineUsageError("give a case number or a KLE prefix, e.g. 15.00.00-P05")
     with open_archive(settings) as archive:
         result = archive.case(number)
     if fmt == "json":
@@ -480,6 +536,7 @@ def case(settings: Settings, number: str, fmt: str) -> None:
 @output_format("text", "json", "md", "html", default="text")
 @click.pass_obj
 @reports_errors
+@json_errors
 def history(settings: Settings, subject: str, fmt: str) -> None:
     """The life of a case across meetings and bodies (sagsforløb).
 
@@ -490,10 +547,12 @@ def history(settings: Settings, subject: str, fmt: str) -> None:
     """
     from referat.index.history import history_html, history_markdown
 
+    if not subject.strip():
+        raise OneLineUsageError("give a case number or an item id (as `referat search` prints it)")
     with open_archive(settings) as archive:
         result = archive.history(subject)
     if result is None:
-        _not_found(f"no item or case number {subject!r} in the archive; try `referat case` with a prefix or `referat search`")
+        _not_found(f"no item or case number {subject!r} in the archive; try `referat case` with a prefix or `referat search`", fmt)
     if fmt == "json":
         print_json(result)
     elif fmt == "html":
@@ -505,11 +564,12 @@ def history(settings: Settings, subject: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("year", type=int)
+@click.argument("year", type=BoundedInt(BUDGET_YEARS.start, BUDGET_YEARS.stop - 1))
 @click.argument("point", required=False)
 @output_format("text", "json", "md", "html", default="text")
 @click.pass_obj
 @reports_errors
+@json_errors
 def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
     """Follow the municipal budget agreement ("Aftale om budget YEAR") into the decisions.
 
@@ -524,7 +584,7 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
         result = archive.budget(year, point)
     if result is None or (point is None and not result["points"] and not result["year_only"]):
         what = f"point {point} of " if point else ""
-        _not_found(f"nothing about {what}Aftale om budget {year} in the archive; ingest the agreement or minutes citing it")
+        _not_found(f"nothing about {what}Aftale om budget {year} in the archive; ingest the agreement or minutes citing it", fmt)
     if fmt == "json":
         print_json(result)
     elif point is None:

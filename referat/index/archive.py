@@ -515,11 +515,11 @@ class Archive:
 
     def search(self, query: str, *, sort: str = "relevance", limit: int = 10, offset: int = 0, **filters: Any) -> dict[str, Any]:
         """The contract's search result. `filters`: committee, date_from, date_to, outcome, case, kind."""
-        from referat.index.search.service import SearchRequest, parse_filters, search
+        from referat.index.search.service import SearchRequest, parse_filters
 
         index = self.search_index()
         request = SearchRequest(query, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
-        return search(index.engine(), index.lookup, request)
+        return index.search(request)
 
     # -- cases, histories, budget agreements -----------------------------------------------------
 

@@ -18,14 +18,18 @@ from sqlalchemy.orm import Session, selectinload
 from referat.index import store as S
 from referat.index.history import column_hits
 from referat.index.links import SUGGESTED
+from referat.limits import BUDGET_YEARS
 
 
 def _point_key(point: str) -> tuple[int, ...]:
     return tuple(int(p) for p in point.split("."))
 
 
-def budget_overview(db, year: int) -> dict[str, Any]:
-    """The year's points with how many items cite each (explicit) and relate to each (suggested)."""
+def budget_overview(db, year: int) -> dict[str, Any] | None:
+    """The year's points with how many items cite each (explicit) and relate to each (suggested);
+    None for a year outside `BUDGET_YEARS` (never a query: such years once overflowed SQLite)."""
+    if year not in BUDGET_YEARS:
+        return None
     with Session(db) as session:
         agreement = session.scalar(
             select(S.BudgetAgreementRow).where(S.BudgetAgreementRow.year == year).options(selectinload(S.BudgetAgreementRow.points))
@@ -56,6 +60,8 @@ def budget_overview(db, year: int) -> dict[str, Any]:
 
 def budget_point(db, year: int, point: str) -> dict[str, Any] | None:
     """The contract's `budget YEAR POINT` JSON, or None when neither the point nor a citation exists."""
+    if year not in BUDGET_YEARS:
+        return None
     with Session(db) as session:
         row = session.scalar(
             select(S.BudgetPointRow)

@@ -111,7 +111,10 @@ def _resolve_subject(session: Session, subject: str) -> tuple[list[S.ItemRow], s
 
 
 def case_history(db, subject: str) -> dict[str, Any] | None:
-    """The contract's `history` JSON, or None when neither an item id nor a stored case number."""
+    """The contract's `history` JSON, or None when neither an item id nor a stored case number
+    (a blank subject included: its case key would match every item without a case number)."""
+    if not subject.strip():
+        return None
     with Session(db) as session:
         seeds, case_key = _resolve_subject(session, subject)
         if not seeds:

@@ -37,6 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from referat.index.archive import Archive
+from referat.limits import BUDGET_YEARS, MAX_OFFSET
 from referat.parsers.dates import danish_date
 from referat.render import outcome_label
 from referat.web import queries
@@ -45,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
 CASE_PAGE = 50  # items per page under a KLE prefix
 API_MAX_LIMIT = 100
+MAX_PAGE = 10_000  # ?side=N on search and case pages: 200,000 hits deep is past any reader
 MAX_QUERY = 500  # characters; a search box, not a document
 OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
 KINDS = ["item", "budget_point", "document", "all"]
@@ -72,6 +74,17 @@ def _as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def whole_number(value: str | None, low: int, high: int, default: int) -> int | None:
+    """A query parameter as a whole number within [low, high] (`default` when absent), else None:
+    the caller answers 400, so no unchecked number ever reaches the store or an engine."""
+    if value is None or value == "":
+        return default
+    if not re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
 
 
 def dansk_dato(value: Any) -> str:
@@ -121,10 +134,17 @@ def _slug(name: str) -> str:
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: the same protective headers on every HTTP response, and the time the\n    app took (`Server-Timing: app;dur=<ms>`)."""
+    """Pure ASGI middleware around the whole app: the same protective headers on every HTTP
+    response, the time the app took (`Server-Timing: app;dur=<ms>`), and the last line of defence.
 
-    def __init__(self, app: Any):
+    It sits outside Starlette's own error handling, so its headers reach the 500 page too, and it
+    turns what that handling lets through into a logged 500 page: tantivy's Rust panics arrive as
+    pyo3's PanicException, a BaseException, which once gave a plain-text 500 without these
+    headers. Only interruptions (cancellation, shutdown) pass on."""
+
+    def __init__(self, app: Any, failure_page: Callable[[Request], Response] | None = None):
         self.app = app
+        self.failure_page = failure_page
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -132,9 +152,12 @@ class SecurityHeaders:
             return
 
         start = time.perf_counter()
+        started = False
 
         async def send_with_headers(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 names = {name.lower() for name, _ in message.get("headers", [])}
                 timing = f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode()
                 message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names] + [
@@ -142,7 +165,40 @@ class SecurityHeaders:
                 ]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except BaseException as error:  # noqa: BLE001 - see the class docstring
+            if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+                raise  # CancelledError, KeyboardInterrupt, SystemExit: not a failed request
+            if started and isinstance(error, Exception):
+                return  # Starlette's handler has logged it and sent the 500 page
+            log.error("error on %s: %s: %s", scope.get("path", ""), type(error).__name__, _one_line(error))
+            if not started:
+                await self._failure(scope, receive, send_with_headers)
+
+    async def _failure(self, scope: dict, receive: Callable, send: Callable) -> None:
+        request = Request(scope, receive)
+        try:
+            response = self.failure_page(request) if self.failure_page else None
+        except Exception:  # noqa: BLE001 - the error page itself must never fail with a traceback
+            response = None
+        if response is None:
+            response = HTMLResponse("<!doctype html><title>Fejl</title><p>Der skete en fejl.</p>", status_code=500)
+        await response(scope, receive, send)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+class _App(Starlette):
+    """Starlette with `SecurityHeaders` outside its whole middleware stack, error handling included."""
+
+    failure_page: Callable[[Request], Response] | None = None
+
+    def build_middleware_stack(self) -> Any:
+        return SecurityHeaders(super().build_middleware_stack(), self.failure_page)
 
 
 # ------------------------------------------------------------------------------------- the app
@@ -216,10 +272,9 @@ class Web:
             outcome = None
         committee, case = p.get("udvalg") or None, p.get("sag") or None
         sort = "date" if p.get("sort") == "dato" else "relevance"
-        try:
-            page_no = max(1, min(int(p.get("side", "1")), 10_000))
-        except ValueError:
-            page_no = 1
+        page_no = whole_number(p.get("side"), 1, MAX_PAGE, 1)
+        if page_no is None:
+            return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
         state = {k: v for k, v in (("q", q), ("udvalg", committee or ""), ("fra", date_from.isoformat() if date_from else ""),
                                    ("til", date_to.isoformat() if date_to else ""), ("beslutning", outcome or ""),
                                    ("sag", case or ""), ("sort", "dato" if sort == "date" else "")) if v}  # fmt: skip
@@ -296,7 +351,9 @@ class Web:
         number = request.path_params["number"].strip()
         for suffix, fmt in ((".md", "md"), (".html", "html")):
             if number.endswith(suffix):
-                return self.case_download(request, number[: -len(suffix)], fmt)
+                return self.case_download(request, number[: -len(suffix)].strip(), fmt)
+        if not number:
+            return self.not_found(request, "Angiv et sagsnummer.")
         from referat.parsers.casenumbers import decompose
 
         history = self.archive.history(number) if number else None
@@ -304,10 +361,9 @@ class Web:
         listing = None
         if kle is not None and kle.year is None:
             # A KLE prefix may hold thousands of cases: list them a page at a time through the index.
-            try:
-                page_no = max(1, min(int(request.query_params.get("side", "1")), 10_000))
-            except ValueError:
-                page_no = 1
+            page_no = whole_number(request.query_params.get("side"), 1, MAX_PAGE, 1)
+            if page_no is None:
+                return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
             found = self.search("", case=number, sort="date", limit=CASE_PAGE, offset=(page_no - 1) * CASE_PAGE)
             case = {"kle": kle.to_dict(), "items": found["hits"]}
             listing = {"total": found["total"], "page": page_no, "pages": max(1, math.ceil(found["total"] / CASE_PAGE)),
@@ -323,7 +379,7 @@ class Web:
     def case_download(self, request: Request, number: str, fmt: str) -> Response:
         from referat.index.history import history_html, history_markdown
 
-        history = self.archive.history(number)
+        history = self.archive.history(number) if number else None
         if not history:
             return self.not_found(request, "Sagen findes ikke i arkivet, så der er intet sagsforløb at hente.")
         name = "sagsforloeb-" + (re.sub(r"[^A-Za-z0-9._-]+", "_", number).strip("_") or "sag")
@@ -386,25 +442,24 @@ class Web:
         sort = p.get("sort") or "relevance"
         if sort not in ("relevance", "date"):
             return self.bad_request(request, "sort must be relevance or date.")
-        try:
-            limit = int(p.get("limit") or 10)
-            offset = int(p.get("offset") or 0)
-        except ValueError:
-            return self.bad_request(request, "limit and offset must be whole numbers.")
-        if not 1 <= limit <= API_MAX_LIMIT or offset < 0:
-            return self.bad_request(request, f"limit must be 1-{API_MAX_LIMIT} and offset 0 or more.")
+        limit = whole_number(p.get("limit"), 1, API_MAX_LIMIT, 10)
+        offset = whole_number(p.get("offset"), 0, MAX_OFFSET, 0)
+        if limit is None or offset is None:
+            return self.bad_request(request, f"limit must be a whole number from 1 to {API_MAX_LIMIT} and offset one from 0 to {MAX_OFFSET}.")
         if not q and not any(k in filters for k in ("committee", "date_from", "date_to", "outcome", "case")):
             return self.bad_request(request, "give q or at least one filter (committee, from, to, outcome, case).")
         return _json(self.search(q, sort=sort, limit=limit, offset=offset, **filters))
 
     def api_case(self, request: Request) -> Response:
-        result = self.archive.case(request.path_params["q"])
+        query = request.path_params["q"].strip()
+        result = self.archive.case(query) if query else {"items": []}
         if not result["items"]:
             return self.not_found(request, "no items are filed under that case number or prefix.")
         return _json(result)
 
     def api_history(self, request: Request) -> Response:
-        result = self.archive.history(request.path_params["subject"])
+        subject = request.path_params["subject"].strip()
+        result = self.archive.history(subject) if subject else None
         if not result:
             return self.not_found(request, "neither a stored case number nor an item id.")
         return _json(result)
@@ -412,6 +467,8 @@ class Web:
     def api_budget(self, request: Request) -> Response:
         year = request.path_params["year"]
         point = request.path_params.get("point")
+        if year not in BUDGET_YEARS:
+            return self.not_found(request, f"no budget agreement can exist for {year}; years are {BUDGET_YEARS.start}-{BUDGET_YEARS.stop - 1}.")
         result = self.archive.budget(year, point.strip()) if point else self.archive.budget(year)
         if not result or (point is None and not result["in_archive"] and not result["points"] and not result["year_only"]):
             return self.not_found(request, "no such budget agreement or point in the archive.")
@@ -473,8 +530,7 @@ def create_app(
                             message="Arkivet kan kun læses her; kun GET er tilladt.")  # fmt: skip
         return web.page(request, "error.html", exc.status_code, title="Fejl", heading="Fejl", message=str(exc.detail))
 
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    def failure_page(request: Request) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
         try:
@@ -482,6 +538,10 @@ def create_app(
                             message="Siden kunne ikke vises. Prøv igen om lidt; fejlen er skrevet i serverens log.")  # fmt: skip
         except Exception:  # noqa: BLE001 - the error page itself must never fail with a traceback
             return HTMLResponse("<!doctype html><title>Fejl</title><p>Der skete en fejl.</p>", status_code=500)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("error on %s: %s: %s", request.url.path, type(exc).__name__, _one_line(exc))
+        return failure_page(request)
 
     def get(path: str, endpoint: Callable) -> Route:
         return Route(path, endpoint, methods=["GET"])
@@ -506,8 +566,8 @@ def create_app(
         get("/api/item/{uid:path}", web.api_item),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
-    app.add_middleware(SecurityHeaders)
+    app = _App(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.failure_page = failure_page
     app.state.web = web
     return app
 

@@ -2,8 +2,9 @@
 
 When the live tantivy or Whoosh index exists and is of this format, a search needs nothing but
 the index and its hit store, so the process never imports SQLAlchemy or Alembic and answers in a
-fraction of the time. Anything else (no index yet, an old format, a PostgreSQL store) returns
-None and the caller goes through the archive, which rebuilds what is missing.
+fraction of the time. Anything else (no index yet, an old format, a PostgreSQL store, an index
+that fails on read) returns None and the caller goes through the archive, which rebuilds what is
+missing or damaged, once, with a notice.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from referat.index.search.manager import SearchIndex, default_engine_name
+from referat.index.search.manager import SearchIndex, default_engine_name, is_read_failure
 from referat.index.search.service import SearchRequest, search
 
 
@@ -26,5 +27,9 @@ def search_embedded(data_dir: Path, db_url: str | None, engine_name: str | None,
         if engine is None:
             return None
         return search(engine, index.lookup, request)
+    except BaseException as error:
+        if not is_read_failure(error):
+            raise
+        return None
     finally:
         index.close()

@@ -18,20 +18,44 @@ from referat.index.search.record import SearchRecord
 FILENAME = "records-v2.sqlite"  # the version in the name: an older hit store is rebuilt, not misread
 
 
+class HitStoreDamaged(Exception):
+    """The hit store of a generation is missing, empty or not a database: rebuild the generation."""
+
+
 class HitStore:
     """uid → record, one column per field (no JSON of the long texts: a rebuild writes them all)."""
 
     _FIELDS = "uid, doc, kind, title, decision, body, committee, day, outcome, case_number, extra"
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, create: bool = False):
+        """Open the hit store of a generation (`create`: of a new one). An existing one is checked
+        cheaply and never written to: a missing, 0-byte or overwritten file raises
+        `HitStoreDamaged` here rather than giving an empty answer later."""
         self.path = folder / FILENAME
+        self._deleted: list[str] = []
+        if not create and not self.path.is_file():
+            raise HitStoreDamaged(f"{self.path.name} is missing")
         self.conn = sqlite3.connect(self.path, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS records (uid TEXT PRIMARY KEY, doc TEXT NOT NULL, kind TEXT, title TEXT,"
-            " decision TEXT, body TEXT, committee TEXT, day TEXT, outcome TEXT, case_number TEXT, extra TEXT)"
-        )
-        self.conn.execute("CREATE INDEX IF NOT EXISTS records_doc ON records (doc)")
+        try:
+            if create:
+                self.conn.execute("PRAGMA journal_mode=WAL")  # persistent: readers use it too
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS records (uid TEXT PRIMARY KEY, doc TEXT NOT NULL, kind TEXT, title TEXT,"
+                    " decision TEXT, body TEXT, committee TEXT, day TEXT, outcome TEXT, case_number TEXT, extra TEXT)"
+                )
+                self.conn.execute("CREATE INDEX IF NOT EXISTS records_doc ON records (doc)")
+            elif self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'").fetchone()[0] != 1:
+                raise HitStoreDamaged(f"{self.path.name} has no records table")
+        except sqlite3.DatabaseError as error:
+            self.conn.close()
+            raise HitStoreDamaged(f"{self.path.name}: {error}") from None
+        except HitStoreDamaged:
+            self.conn.close()
+            raise
+
+    def holds_records(self) -> bool:
+        """Whether any record is stored (an index with records over an empty hit store is damaged)."""
+        return self.conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
 
     def put(self, records: list[SearchRecord]) -> None:
         self.conn.executemany(
@@ -44,9 +68,17 @@ class HitStore:
         )
 
     def delete_documents(self, shas: list[str]) -> None:
-        self.conn.executemany("DELETE FROM records WHERE doc = ?", [(sha,) for sha in shas])
+        """Forget these documents' records at the next `commit` (after the engine has forgotten them)."""
+        self._deleted.extend(shas)
+
+    def commit_additions(self) -> None:
+        """Make the records put so far visible, before the engine that lists them commits."""
+        self.conn.commit()
 
     def commit(self) -> None:
+        if self._deleted:
+            self.conn.executemany("DELETE FROM records WHERE doc = ?", [(sha,) for sha in self._deleted])
+            self._deleted.clear()
         self.conn.commit()
 
     def get(self, uids: list[str]) -> dict[str, SearchRecord]:

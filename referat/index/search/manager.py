@@ -7,25 +7,92 @@
   no longer has are deleted, documents the index lacks are added. It compares document sets, so
   an ingest killed between storing and indexing is caught up by the next one.
 - A missing, corrupt or old-format index is rebuilt on first use, with a one-line notice.
+  Opening a generation checks it cheaply: its marker, a manifest of its immutable files (size and
+  a checksum of each file's first and last 4 KiB; tantivy ends a file with a checksum of it) and a hit
+  store that has its table and, when the engine holds records, records too.
+- Damage the open check cannot see (bytes overwritten inside a file) shows when a search reads
+  it: a Rust panic, "Invalid data", "database disk image is malformed", or hits without records.
+  `search` then rebuilds once, with a one-line notice, and answers from the new generation.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from referat.index.search.engine import Engine
 from referat.index.search.hitstore import FILENAME as HITS_FILE
-from referat.index.search.hitstore import HitStore
+from referat.index.search.hitstore import HitStore, HitStoreDamaged
 from referat.index.search.record import SearchRecord
+from referat.index.search.service import SearchRequest
+from referat.index.search.service import search as run_search
 
 ANALYZER_VERSION = "2"
 PARALLEL_FROM_DOCUMENTS = 500  # below this a rebuild is quick anyway, and worker start-up would dominate  # bump when the analyzer's terms change: every index must be rebuilt
 ENGINES = ("tantivy", "whoosh", "postgres")
 Notice = Callable[[str], None]
+MANIFEST = "referat-files.json"
+# Files a commit rewrites in place (tantivy's meta.json and .managed.json, locks) and the hit store
+# (checked by opening it) are not in the manifest; every other index file is written once.
+_NOT_IN_MANIFEST = re.compile(r"^\.|^meta\.json$|^referat-|^records-|lock", re.IGNORECASE)
+_EDGE = 4096
+
+
+def _fingerprint(path: Path) -> list[int]:
+    """Size and CRC32 of the first and last 4 KiB: a small file is checked whole, and tantivy
+    ends every file with a checksum of its content, so a file rewritten in place changes here;
+    reading only 8 KiB a file keeps opening a large index cheap."""
+    with path.open("rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        head = f.read(min(size, _EDGE))
+        f.seek(max(len(head), size - _EDGE))
+        return [size, zlib.crc32(f.read(), zlib.crc32(head))]
+
+
+def write_manifest(folder: Path) -> None:
+    """Record the fingerprint of every index file of a generation (after each commit to it)."""
+    files = {p.name: _fingerprint(p) for p in sorted(folder.iterdir()) if p.is_file() and not _NOT_IN_MANIFEST.search(p.name)}
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(files))
+    os.replace(tmp, folder / MANIFEST)
+
+
+def manifest_problem(folder: Path) -> str | None:
+    """What differs from the generation's manifest, or None. A listed file that is gone was
+    merged away by a later commit (index files are deleted, never rewritten); a generation
+    written before manifests existed is checked on read only."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return f"{MANIFEST} is unreadable"
+    for name, expected in files.items():
+        try:
+            if _fingerprint(folder / name) != expected:
+                return f"{name} has changed since it was written"
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            return f"{name}: {error.strerror}"
+    return None
+
+
+def is_read_failure(error: BaseException) -> bool:
+    """Whether an error from a search means the index is damaged: anything but an interruption
+    (tantivy's Rust panics arrive as pyo3's PanicException, a BaseException)."""
+    return isinstance(error, Exception) or type(error).__name__ == "PanicException"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0][:160] if text else type(error).__name__)
 
 
 def default_engine_name(db_url: str) -> str:
@@ -105,12 +172,16 @@ class SearchIndex:
             marker = json.loads((path / "referat-index.json").read_text())
         except (OSError, ValueError):
             return None
-        if marker != self._marker() or not (path / HITS_FILE).exists():
+        if marker != self._marker() or not (path / HITS_FILE).exists() or manifest_problem(path):
             return None
         try:
             self._engine = self._open_engine(path)
             self._hits = HitStore(path)
-        except Exception:  # noqa: BLE001 - any failure to open means: not usable as it is
+            if self._engine.num_records() and not self._hits.holds_records():
+                raise HitStoreDamaged(f"{HITS_FILE} holds no records")
+        except BaseException as error:  # any failure to open means: not usable as it is
+            if not is_read_failure(error):
+                raise
             self._engine = self._hits = None
             return None
         self._generation = path.name
@@ -139,6 +210,29 @@ class SearchIndex:
         self.rebuild()
         assert self._engine is not None
         return self._engine
+
+    def search(self, request: SearchRequest) -> dict[str, Any]:
+        """The contract's search JSON. An embedded index that fails on read (a Rust panic,
+        "Invalid data", a malformed hit store, hits without records) is rebuilt once from the
+        store, with a one-line notice, and the query answered from the new generation; a second
+        failure is raised. PostgreSQL errors are raised as they are: the index lives in the store."""
+        if self.engine_name == "postgres":
+            return run_search(self.engine(), self.lookup, request, strict=False)
+        engine = self.engine()
+        try:
+            return run_search(engine, self.lookup, request)
+        except BaseException as error:
+            if not is_read_failure(error) or self.db is None:
+                raise
+            problem = _first_line(error)
+        self._rebuild_damaged(problem)
+        return run_search(self.engine(), self.lookup, request)
+
+    def _rebuild_damaged(self, problem: str) -> None:
+        """Replace a generation that failed on read by a new one from the store, saying so once."""
+        self.notice(f"The {self.engine_name} search index is damaged ({problem}); rebuilding it from the store.")
+        self._drop_open()
+        self.rebuild()
 
     def lookup(self, uids: list[str]) -> dict[str, SearchRecord]:
         """The records of these hits."""
@@ -179,10 +273,11 @@ class SearchIndex:
         path = self.base / f"gen-{number}"
         shutil.rmtree(path, ignore_errors=True)
         engine = self._open_engine(path, create=True)
-        hits = HitStore(path)
+        hits = HitStore(path, create=True)
         count = self._fill(engine, progress, hits)
         engine.commit()
         hits.commit()
+        write_manifest(path)
         (path / "referat-index.json").write_text(json.dumps(self._marker()))
         tmp = self.base / "CURRENT.tmp"
         tmp.write_text(path.name)
@@ -267,9 +362,19 @@ class SearchIndex:
             self._hits.delete_documents(shas)
 
     def _commit(self, engine: Engine) -> None:
+        """Hit store first, engine second: every record the engine can list is then in the hit
+        store at any moment (records of deleted documents stay until the engine lets go of them,
+        harmlessly), so a reader never takes a commit in progress for a damaged index."""
+        if self._hits is not None:
+            self._hits.commit_additions()
         engine.commit()
         if self._hits is not None:
             self._hits.commit()
+        if self._generation is not None and self.engine_name != "postgres":
+            try:
+                write_manifest(self.base / self._generation)
+            except OSError:  # the generation was swapped out and removed meanwhile: nothing to vouch for
+                pass
 
     def sync(self) -> tuple[list[str], list[str]]:
         """Add what the store has and the index lacks; drop what the store no longer has.
@@ -282,7 +387,14 @@ class SearchIndex:
         engine = self.engine(reader=False)
         with Session(self.db) as session:
             stored = dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
-            indexed = engine.indexed_documents()
+            try:
+                indexed = engine.indexed_documents()
+            except BaseException as error:
+                if not is_read_failure(error) or self.engine_name == "postgres":
+                    raise
+                # A damaged index cannot say what it holds: rebuilt whole, it holds everything.
+                self._rebuild_damaged(_first_line(error))
+                return [], []
             gone = sorted(indexed - stored.keys())
             added = sorted(stored.keys() - indexed)
             if gone:

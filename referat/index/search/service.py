@@ -11,10 +11,9 @@ from referat.index.search.engine import Engine, EngineResult, Filters
 from referat.index.search.query import Clause, QueryPlan, parse_query
 from referat.index.search.record import SearchRecord
 from referat.index.search.snippets import make_snippet
+from referat.limits import check_window
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
-
-
 @dataclass
 class SearchRequest:
     query: str
@@ -23,12 +22,19 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
 
+    def __post_init__(self) -> None:
+        check_window(self.limit, self.offset)
+
 
 Lookup = Callable[[list[str]], dict[str, SearchRecord]]
 
 
-def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Analyzer | None = None) -> dict[str, Any]:
-    """The contract's search JSON for one request; `lookup` gives the records of hit uids."""
+def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Analyzer | None = None, *, strict: bool = True) -> dict[str, Any]:
+    """The contract's search JSON for one request; `lookup` gives the records of hit uids.
+
+    `strict`: a hit without a record raises `HitsWithoutRecords` (an embedded hit store is written
+    before its engine, so a missing record means damage). Without it such hits are left out, for
+    PostgreSQL, where a document replaced a moment ago can briefly be in the index but not the store."""
     analyzer = analyzer or default_analyzer()
     plan = parse_query(request.query, analyzer)
     result = engine.search(plan, request.filters, sort=request.sort, limit=request.limit, offset=request.offset)
@@ -46,6 +52,8 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
         if relaxed is not None:
             result, plan, left_out = relaxed
     records = lookup([uid for uid, _ in result.hits])
+    if strict and (missing := [uid for uid, _ in result.hits if uid not in records]):
+        raise HitsWithoutRecords(f"{len(missing)} of {len(result.hits)} hits have no record (first: {missing[0]})")
     terms, prefixes = plan.highlight_terms(), plan.highlight_prefixes()
     hits = [hit_dict(records[uid], score, _snippet(records[uid], terms, prefixes, analyzer)) for uid, score in result.hits if uid in records]
     return {
@@ -56,6 +64,12 @@ def search(engine: Engine, lookup: Lookup, request: SearchRequest, analyzer: Ana
         "facets": result.facets,
         "hits": hits,
     }
+
+
+class HitsWithoutRecords(Exception):
+    """The engine found records the hit store does not hold: the hit store is damaged or out of
+    step. Raised rather than answering a total with fewer hits than it promises (a 0-byte hit
+    store once answered "603 hits" and listed none)."""
 
 
 def relax(plan: QueryPlan, engine: Engine, request: SearchRequest) -> tuple[EngineResult, QueryPlan, list[str]] | None:
@@ -208,4 +222,4 @@ def parse_filters(
     )
 
 
-__all__ = ["search", "SearchRequest", "parse_filters"]
+__all__ = ["search", "SearchRequest", "parse_filters", "HitsWithoutRecords"]

@@ -38,6 +38,18 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
+def _window(records: int, limit: int, offset: int) -> tuple[int, int, bool]:
+    """The (limit, offset) to hand tantivy, and whether the page lies past every record.
+
+    tantivy reserves room for offset+limit hits before it searches (an offset of 2^31 aborted the
+    process asking for 34 GB) and panics on a limit of 0, so the window never reaches past the
+    records the index holds; a page past them still runs a one-hit search, for the total and
+    facets, and lists nothing."""
+    if offset >= records:
+        return 1, 0, True
+    return max(1, min(limit, records - offset)), offset, False
+
+
 class TantivyEngine(Engine):
     name = "tantivy"
 
@@ -106,12 +118,13 @@ class TantivyEngine(Engine):
     def search(self, plan: QueryPlan, filters: Filters, *, sort: str = "relevance", limit: int = 10, offset: int = 0) -> EngineResult:
         query = self._query(plan, filters)
         searcher = self.index.searcher()
+        limit, offset, beyond = _window(searcher.num_docs, limit, offset)
         if sort == "date":
             result = searcher.search(query, limit, offset=offset, order_by_field="day", order=tantivy.Order.Desc)
         else:
             result = searcher.search(query, limit, offset=offset)
         hits = []
-        for key, address in result.hits:
+        for key, address in [] if beyond else result.hits:
             uid = searcher.doc(address)["uid"][0]
             hits.append((uid, float(key) if sort != "date" else 0.0))
         facets = self._facets(searcher, query) if result.count else {"committee": {}, "year": {}, "outcome": {}}
