@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from referat import model
 from referat.errors import ArchiveBusy, InputError, ReferatError, StoreError
-from referat.index import faults, store
+from referat.index import OWED_MARKER, faults, store
 from referat.index.store import DocumentRow, ItemRow, MeetingRow
 from referat.ingest import pipeline
 from referat.ingest.pipeline import Original, Parsed, Problem
@@ -348,6 +348,7 @@ class Archive:
                     yield got
 
         with self.writing():
+            self._mark_owed()
             with pipeline.Extractor(jobs, ocr, self.parse) as extractor:
                 for parsed in extractor.map(new_originals()):
                     assert parsed.original is not None
@@ -473,6 +474,7 @@ class Archive:
                     )
                 ).all()
             ids = {sha: doc_id for doc_id, sha, _source, _raw in rows}
+            self._mark_owed()
             total, done = len(rows), 0
 
             def originals() -> Iterator[Original]:
@@ -538,45 +540,60 @@ class Archive:
         index is also caught up with the store when nothing is owed, as before this record existed.
         On a shared PostgreSQL server one process at a time does it; with `wait` False, or when
         `lock_timeout` runs out, the process at work is left to it (what it misses stays owed)."""
-        from referat.index.links import rebuild_links, update_links
-
         with self._owed_lock_on_server(wait) as got:
             if not got:
                 return 0
-            with Session(self.engine) as session:
-                owed = store.owed_work(session)
-            if not owed and not sync:
-                return 0
-            index = self.search_index()
-            index.rebuilt = False
-            added: list[str] = []
-            if owed.everything:
-                index.rebuild()
-            else:
-                added, _removed = index.sync()
-            faults.point("index-synced")
-            with Session(self.engine) as session:
-                documents = set(owed.document_ids)
-                for start in range(0, len(added), 500):
-                    documents.update(session.scalars(select(DocumentRow.id).where(DocumentRow.sha256.in_(added[start : start + 500]))))
-                total = store.count(session, DocumentRow)
+            done = self._finish_owed(sync)
+        if not self._has_owed_work():
+            (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
+        return done
 
-            def finished(session: Session) -> None:
-                store.settle(session, owed)
-                faults.point("links-written")
+    def _finish_owed(self, sync: bool) -> int:
+        """`_finish_owed_work` once this process may do it."""
+        from referat.index.links import rebuild_links, update_links
 
-            # The whole index is new, or (nearly) every document is owed: one pass over the store
-            # makes the same links as a clean ingest of the lot, and is the quicker way there.
-            if owed.everything or index.rebuilt or (documents and len(documents) >= total):
-                rebuild_links(self.engine, index, finished)
-                done = total
-            elif documents:
-                update_links(self.engine, index, documents, finished)
-                done = len(documents)
-            else:
-                return 0
-            faults.point("links-committed")
-            return done
+        with Session(self.engine) as session:
+            owed = store.owed_work(session)
+        if not owed and not sync:
+            return 0
+        index = self.search_index()
+        index.rebuilt = False
+        added: list[str] = []
+        if owed.everything:
+            index.rebuild()
+        else:
+            added, _removed = index.sync()
+        faults.point("index-synced")
+        with Session(self.engine) as session:
+            documents = set(owed.document_ids)
+            for start in range(0, len(added), 500):
+                documents.update(session.scalars(select(DocumentRow.id).where(DocumentRow.sha256.in_(added[start : start + 500]))))
+            total = store.count(session, DocumentRow)
+
+        def finished(session: Session) -> None:
+            store.settle(session, owed)
+            faults.point("links-written")
+
+        # The whole index is new, or (nearly) every document is owed: one pass over the store
+        # makes the same links as a clean ingest of the lot, and is the quicker way there.
+        if owed.everything or index.rebuilt or (documents and len(documents) >= total):
+            rebuild_links(self.engine, index, finished)
+            done = total
+        elif documents:
+            update_links(self.engine, index, documents, finished)
+            done = len(documents)
+        else:
+            return 0
+        faults.point("links-committed")
+        return done
+
+    def _mark_owed(self) -> None:
+        """Tell `referat search`, which reads the index alone, that the index may lack documents
+        from now on (made before any owed work can commit; removed when none is left)."""
+        try:
+            (self.data_dir / OWED_MARKER).touch()
+        except OSError as error:
+            raise StoreError(f"cannot write to the data folder {self.data_dir}: {error.strerror}") from None
 
     @contextmanager
     def _owed_lock_on_server(self, wait: bool) -> Iterator[bool]:
@@ -609,10 +626,16 @@ class Archive:
         with self._settle_lock:
             if self._settled or self._lock_depth:  # settled meanwhile, or this archive is writing
                 return
-            with Session(self.engine) as session:
-                if not store.has_owed_work(session):  # one look-up in an empty table: every read can afford it
-                    self._settled = True
-                    return
+            if not self._has_owed_work():  # one look-up in an empty table: every read can afford it
+                self._settled = True
+                if (self.data_dir / OWED_MARKER).exists():  # left by a writer killed just after its last links
+                    try:
+                        with self.writing(timeout=0):
+                            if not self._has_owed_work():
+                                (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
+                    except (ArchiveBusy, OSError):
+                        pass
+                return
             try:
                 with self.writing(timeout=0):
                     done = self._finish_owed_work(wait=False)
