@@ -209,3 +209,28 @@ def test_a_killed_reparse_is_finished_by_the_next_read(folder, backend, clean, t
         assert "interrupted write" in read.stderr
         assert place.owed() == 0
         assert snapshot(place) == clean[False]
+
+
+@pytest.mark.slow
+def test_two_readers_finish_owed_work_once(folder, backend, clean, tmp_path: Path) -> None:
+    """Two commands open an archive with owed work at the same moment: one finishes it, the other
+    reads on (it never redoes it beside the first). On PostgreSQL the second has a data folder of
+    its own, as on another machine, so only the server's advisory lock stands between them."""
+    from contextlib import ExitStack
+
+    folder_path, _files = folder
+    with ExitStack() as stack:
+        place = _place(tmp_path, backend, stack)
+        killed = place.cli("ingest", str(folder_path / "in"), fault="kill@links-written")
+        assert killed.returncode == -signal.SIGKILL
+        other = Place(tmp_path / "other", place.db) if place.db else place
+        readers = [
+            subprocess.Popen([sys.executable, "-m", "referat.cli", *p.args(), "budget", "2019", "5.3", "--format", "json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+            for p in (place, other)
+        ]
+        outputs = [r.communicate(timeout=120) for r in readers]
+        assert [r.returncode for r in readers] == [0, 0], outputs
+        assert sum("Finished the index entries and links" in err for _out, err in outputs) == 1, outputs
+        assert place.owed() == 0
+        assert snapshot(place) == clean[False]
