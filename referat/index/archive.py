@@ -650,7 +650,9 @@ class Archive:
                 return
             if done:
                 self._tell(f"Finished the index entries and links an interrupted write left ({done} documents).")
-            self._settled = not done or not self._has_owed_work()
+            self._settled = not self._has_owed_work()  # else another process holds the server's lock: look again later
+            if not self._settled:
+                self._settle_again = time.monotonic() + 1.0
 
     def _has_owed_work(self) -> bool:
         with Session(self.engine) as session:
@@ -689,11 +691,13 @@ class Archive:
         from referat.index.links import rebuild_links
 
         with self.writing():
+            with Session(self.engine) as session:  # read first: what is owed now, the rebuild covers
+                owed = store.owed_work(session)
             count = self.search_index(engine).rebuild(progress)
             if engine is None or engine == self.search_engine_name:
-                with Session(self.engine) as session:
-                    owed = store.owed_work(session)
                 rebuild_links(self.engine, self.search_index(), lambda session: store.settle(session, owed))
+                if not self._has_owed_work():
+                    (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
             return count
 
     @_store_errors
