@@ -43,7 +43,8 @@ class Server:
         # Not under pytest's tmp_path: the postgres user must be able to reach the folder.
         self.dir = Path(f"/tmp/referat-pg-fault-{uuid.uuid4().hex[:8]}")
         self.env = {**os.environ, "REFERAT_PG_PORT": str(self.port), "REFERAT_PG_DIR": str(self.dir)}
-        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1]
+        versions = Path("/usr/lib/postgresql").glob("*/bin")  # as scripts/start-postgres picks: the newest
+        self.bin = max(versions, key=lambda p: [int(n) for n in p.parent.name.split(".") if n.isdigit()])
 
     def start_fresh(self) -> str:
         out = subprocess.run([str(ROOT / "scripts" / "start-postgres")], env=self.env, capture_output=True, text=True, timeout=120)
