@@ -751,9 +751,8 @@ class Owed:
 
 
 def owe_document(session: Session, document_id: int) -> None:
-    """Record, in the caller's transaction, that this document's index entries and links are still to be made."""
-    if session.scalar(select(OwedWorkRow.id).where(OwedWorkRow.document_id == document_id)) is None:
-        session.execute(insert(OwedWorkRow).values(document_id=document_id))
+    """Record, in the caller's transaction, that a newly written document's index entries and links are still to be made."""
+    session.execute(insert(OwedWorkRow).values(document_id=document_id))
 
 
 def owe_everything(session: Session) -> None:
