@@ -11,15 +11,24 @@ plus a database (any SQLAlchemy URL). Its promises:
   stop the others. Readers never see half a document.
 - **One writer at a time**: writers take `<data>/write.lock` (on PostgreSQL also an advisory lock
   per document); a second writer waits `lock_timeout` seconds, then gets `ArchiveBusy`.
+- **Owed work is durable**: the search index entries and links a document still needs are
+  recorded in the document's own transaction (`store.OwedWorkRow`) and cleared in the links'
+  transaction. A writer finishes them before it ends; if it was killed or lost its database
+  first, the next command finishes them: a writer at its end, a reader before its first read
+  (unless a writer holds the lock: then that writer will). No kill at any moment loses links.
+- **A failing database stops the run with one line** (`StoreError`): a lost server or a damaged
+  file fails every document after it, so the run does not list them one by one.
 - **Minutes supersede the agenda** of the same meeting; see `referat.index.store`.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -28,18 +37,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from referat import model
-from referat.errors import ArchiveBusy, InputError, StoreError
-from referat.index import store
+from referat.errors import ArchiveBusy, InputError, ReferatError, StoreError
+from referat.index import OWED_MARKER, faults, store
 from referat.index.store import DocumentRow, ItemRow, MeetingRow
 from referat.ingest import pipeline
 from referat.ingest.pipeline import Original, Parsed, Problem
 
 Progress = Callable[[int, int, str], None]  # (done, total, source) after each input
 _PG_WRITE_LOCK = 0x7265_6662  # serialises writers on a shared PostgreSQL server
+_PG_OWED_LOCK = 0x7265_6663  # one process at a time finishes owed work on a shared server
 
 
 @dataclass
@@ -108,6 +118,30 @@ class StoredItem:
     item: model.AgendaItem
 
 
+def _store_errors(method: Callable) -> Callable:
+    """A database error out of the library is one line (`StoreError`), not SQL and a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: Archive, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as error:
+            raise self._store_error(error) from None
+
+    return wrapper
+
+
+def _reads(method: Callable) -> Callable:
+    """A read first finishes owed work (see `Archive._settle`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Archive, *args: Any, **kwargs: Any) -> Any:
+        self._settle()
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Archive:
     """One referat archive. Use as a context manager, or call `close()`.
 
@@ -136,6 +170,9 @@ class Archive:
         self.fetch_settings = fetch_settings
         self._lock_fd: int | None = None
         self._lock_depth = 0
+        self._settle_lock = threading.Lock()
+        self._settled = False  # no owed work was found (or it was finished) since this archive opened
+        self._settle_again = 0.0  # when a reader that found a writer at work may look again
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -171,8 +208,8 @@ class Archive:
     # -- the write lock -----------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold `<data>/write.lock` (re-entrant); ArchiveBusy after `lock_timeout` seconds of waiting."""
+    def writing(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold `<data>/write.lock` (re-entrant); ArchiveBusy after `timeout` (default `lock_timeout`) seconds of waiting."""
         if self._lock_depth:
             self._lock_depth += 1
             try:
@@ -181,7 +218,7 @@ class Archive:
                 self._lock_depth -= 1
             return
         fd = os.open(self.data_dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.lock_timeout
+        deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -204,6 +241,7 @@ class Archive:
 
     # -- ingest -------------------------------------------------------------------------------
 
+    @_store_errors
     def ingest(
         self,
         paths_or_urls: Iterable[str | Path],
@@ -234,6 +272,7 @@ class Archive:
                 fetcher.close()
         return report
 
+    @_store_errors
     def fetch(
         self,
         source: Any,
@@ -309,21 +348,18 @@ class Archive:
                     yield got
 
         with self.writing():
+            self._mark_owed()
             with pipeline.Extractor(jobs, ocr, self.parse) as extractor:
                 for parsed in extractor.map(new_originals()):
                     assert parsed.original is not None
-                    self._ingest_one(parsed, report)
+                    try:
+                        self._ingest_one(parsed, report)
+                    except StoreError as error:
+                        error.report = report  # type: ignore[attr-defined] - what was done before the store failed
+                        raise
                     tick(parsed.original.source)
             # In the same command and under the same lock: the index and the links follow the store.
-            index = self.search_index()
-            index.rebuilt = False
-            added, _removed = index.sync()
-            if index.rebuilt:  # the whole index was (re)built from the store: so are the links
-                self._rebuild_links()
-            elif added:
-                from referat.index.links import update_links
-
-                update_links(self.engine, index, added)
+            self._finish_owed_work(sync=True)
 
     def _fetcher(self) -> Any:
         try:
@@ -347,11 +383,14 @@ class Archive:
         except OSError as error:  # disk full, permissions: this document fails, the others may not
             report.failed.append(Problem(original.source, f"could not be copied to raw/: {error.strerror or error}"))
             return
+        faults.point("raw-kept")
         try:
             outcome = self._store_new(original, parsed, raw)
         except Exception as error:  # noqa: BLE001 - rolled back; one document never stops the rest
             if created:
                 raw.unlink(missing_ok=True)
+            if _store_failed(error):  # ... but a lost server or a damaged file would fail all of them
+                raise self._store_error(error) from None
             report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
             return
         if outcome is None:
@@ -386,7 +425,10 @@ class Archive:
                 fetched_at=original.fetched_at,
                 parser_version=pipeline.parser_version(),
             )
+            store.owe_document(session, written.document_id)  # committed with the document, or not at all
             counts = written.meetings, written.items
+            faults.point("document-written")
+        faults.point("document-stored")
         for old_raw in old_raws:  # after the commit: an old version's original is no longer needed
             if old_raw and (self.data_dir / old_raw) != raw:
                 (self.data_dir / old_raw).unlink(missing_ok=True)
@@ -420,6 +462,7 @@ class Archive:
 
     # -- reparse ------------------------------------------------------------------------------
 
+    @_store_errors
     def reparse(self, jobs: int = 1, ocr: bool = False, progress: Progress | None = None) -> ReparseReport:
         """Parse every stored original again with the current parser, each document atomically."""
         report = ReparseReport()
@@ -431,6 +474,7 @@ class Archive:
                     )
                 ).all()
             ids = {sha: doc_id for doc_id, sha, _source, _raw in rows}
+            self._mark_owed()
             total, done = len(rows), 0
 
             def originals() -> Iterator[Original]:
@@ -460,18 +504,14 @@ class Archive:
                             report.meetings += meetings
                             report.items += items
                         except Exception as error:  # noqa: BLE001 - rolled back: the earlier parse stays
+                            if _store_failed(error):
+                                raise self._store_error(error) from None
                             report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
                     done += 1
                     if progress is not None:
                         progress(done, total, original.source)
-            self.search_index().rebuild()
-            self._rebuild_links()
+            self._finish_owed_work()  # the whole index and every link, as each reparsed document recorded
         return report
-
-    def _rebuild_links(self) -> Any:
-        from referat.index.links import rebuild_links
-
-        return rebuild_links(self.engine, self.search_index())
 
     def _store_again(self, doc_id: int, original: Original, parsed: Parsed) -> tuple[int, int]:
         doc = parsed.document
@@ -484,7 +524,146 @@ class Archive:
                 return 0, 0
             row.content_type = parsed.content_type or row.content_type
             written = store.write_document(session, doc, existing=row, parser_version=pipeline.parser_version())
-            return written.meetings, written.items
+            # Same sha256, new items: only a rebuild brings the index and the links in step again.
+            store.owe_everything(session)
+        faults.point("document-reparsed")
+        return written.meetings, written.items
+
+    # -- owed work ----------------------------------------------------------------------------
+
+    def _finish_owed_work(self, *, sync: bool = False, wait: bool = True) -> int:
+        """Make the index entries and links that stored documents are owed (see `store.OwedWorkRow`);
+        returns how many documents' work was done (or, after a reparse, the archive's size).
+
+        The caller holds the write lock. The work is cleared in the links' own transaction, so a
+        kill at any moment leaves it either done or still owed. With `sync` (every ingest), the
+        index is also caught up with the store when nothing is owed, as before this record existed.
+        On a shared PostgreSQL server one process at a time does it; with `wait` False, or when
+        `lock_timeout` runs out, the process at work is left to it (what it misses stays owed)."""
+        with self._owed_lock_on_server(wait) as got:
+            if not got:
+                return 0
+            done = self._finish_owed(sync)
+        if not self._has_owed_work():
+            (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
+        return done
+
+    def _finish_owed(self, sync: bool) -> int:
+        """`_finish_owed_work` once this process may do it."""
+        from referat.index.links import rebuild_links, update_links
+
+        with Session(self.engine) as session:
+            owed = store.owed_work(session)
+        if not owed and not sync:
+            return 0
+        index = self.search_index()
+        index.rebuilt = False
+        added: list[str] = []
+        if owed.everything:
+            index.rebuild()
+        else:
+            added, _removed = index.sync()
+        faults.point("index-synced")
+        with Session(self.engine) as session:
+            documents = set(owed.document_ids)
+            for start in range(0, len(added), 500):
+                documents.update(session.scalars(select(DocumentRow.id).where(DocumentRow.sha256.in_(added[start : start + 500]))))
+            total = store.count(session, DocumentRow)
+
+        def finished(session: Session) -> None:
+            store.settle(session, owed)
+            faults.point("links-written")
+
+        # The whole index is new, or (nearly) every document is owed: one pass over the store
+        # makes the same links as a clean ingest of the lot, and is the quicker way there.
+        if owed.everything or index.rebuilt or (documents and len(documents) >= total):
+            rebuild_links(self.engine, index, finished)
+            done = total
+        elif documents:
+            update_links(self.engine, index, documents, finished)
+            done = len(documents)
+        else:
+            return 0
+        faults.point("links-committed")
+        return done
+
+    def _mark_owed(self) -> None:
+        """Tell `referat search`, which reads the index alone, that the index may lack documents
+        from now on (made before any owed work can commit; removed when none is left)."""
+        try:
+            (self.data_dir / OWED_MARKER).touch()
+        except OSError as error:
+            raise StoreError(f"cannot write to the data folder {self.data_dir}: {error.strerror}") from None
+
+    @contextmanager
+    def _owed_lock_on_server(self, wait: bool) -> Iterator[bool]:
+        """On PostgreSQL, the file lock guards one machine only: a session advisory lock makes the
+        owed work one process's job on the whole server. Yields whether this process got it."""
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        with self.engine.connect() as connection:
+            deadline = time.monotonic() + (self.lock_timeout if wait else 0)
+            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_OWED_LOCK}).scalar():
+                connection.commit()
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+            connection.commit()  # the lock belongs to the session; no transaction stays open meanwhile
+            try:
+                yield True
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_OWED_LOCK})
+                connection.commit()
+
+    def _settle(self) -> None:
+        """Before a read: finish what a killed or failed writer left owed, so the read sees every
+        stored document in the index and with its links. A writer holding the lock is left to it
+        (it finishes all owed work before it ends); this reader asks again a second later."""
+        if self._settled or time.monotonic() < self._settle_again:
+            return
+        with self._settle_lock:
+            if self._settled or self._lock_depth:  # settled meanwhile, or this archive is writing
+                return
+            if not self._has_owed_work():  # one look-up in an empty table: every read can afford it
+                self._settled = True
+                if (self.data_dir / OWED_MARKER).exists():  # left by a writer killed just after its last links
+                    try:
+                        with self.writing(timeout=0):
+                            if not self._has_owed_work():
+                                (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
+                    except (ArchiveBusy, OSError):
+                        pass
+                return
+            try:
+                with self.writing(timeout=0):
+                    done = self._finish_owed_work(wait=False)
+            except ArchiveBusy:
+                self._settle_again = time.monotonic() + 1.0
+                return
+            except (SQLAlchemyError, OSError, ReferatError) as error:
+                # A read-only account or a full disk: serve what there is, and say how to repair it.
+                self._tell(f"Could not finish the index entries and links an interrupted write left ({_one_line(error)}); "
+                           "`referat reindex` makes them.")  # fmt: skip
+                self._settled = True
+                return
+            if done:
+                self._tell(f"Finished the index entries and links an interrupted write left ({done} documents).")
+            self._settled = not self._has_owed_work()  # else another process holds the server's lock: look again later
+            if not self._settled:
+                self._settle_again = time.monotonic() + 1.0
+
+    def _has_owed_work(self) -> bool:
+        with Session(self.engine) as session:
+            return store.has_owed_work(session)
+
+    def _tell(self, message: str) -> None:
+        if self.notice is not None:
+            self.notice(message)
+
+    def _store_error(self, error: BaseException) -> StoreError:
+        return StoreError(f"the archive database {self._safe_url} failed: {_first_line(error)}")
 
     # -- search -------------------------------------------------------------------------------
 
@@ -505,14 +684,24 @@ class Archive:
             self._search_indexes[name] = SearchIndex(self.data_dir, self.engine, name, notice=self.notice)
         return self._search_indexes[name]
 
+    @_store_errors
     def reindex(self, engine: str | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the search index from the store into a new generation and swap it in."""
+        """Rebuild the search index from the store into a new generation and swap it in (and the
+        links, with the archive's own engine: that settles any owed work too)."""
+        from referat.index.links import rebuild_links
+
         with self.writing():
+            with Session(self.engine) as session:  # read first: what is owed now, the rebuild covers
+                owed = store.owed_work(session)
             count = self.search_index(engine).rebuild(progress)
             if engine is None or engine == self.search_engine_name:
-                self._rebuild_links()
+                rebuild_links(self.engine, self.search_index(), lambda session: store.settle(session, owed))
+                if not self._has_owed_work():
+                    (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
             return count
 
+    @_store_errors
+    @_reads
     def search(self, query: str, *, sort: str = "relevance", limit: int = 10, offset: int = 0, **filters: Any) -> dict[str, Any]:
         """The contract's search result. `filters`: committee, date_from, date_to, outcome, case, kind."""
         from referat.index.search.service import SearchRequest, parse_filters
@@ -523,18 +712,24 @@ class Archive:
 
     # -- cases, histories, budget agreements -----------------------------------------------------
 
+    @_store_errors
+    @_reads
     def case(self, query: str) -> dict[str, Any]:
         """Every item filed under a case number or KLE prefix, oldest first (the contract's `case`)."""
         from referat.index.history import case_lookup
 
         return case_lookup(self.engine, query)
 
+    @_store_errors
+    @_reads
     def history(self, subject: str) -> dict[str, Any] | None:
         """The life of a case (a case number or an item id) across meetings and bodies."""
         from referat.index.history import case_history
 
         return case_history(self.engine, subject)
 
+    @_store_errors
+    @_reads
     def budget(self, year: int, point: str | None = None) -> dict[str, Any] | None:
         """A year's agreement points with counts, or one point with its explicit, suggested and year-only items."""
         from referat.index.budget import budget_overview, budget_point
@@ -545,6 +740,8 @@ class Archive:
 
     # -- reading ------------------------------------------------------------------------------
 
+    @_store_errors
+    @_reads
     def get_document(self, sha256: str) -> model.Document | None:
         """The stored document with these bytes, as the domain dataclass."""
         with Session(self.engine) as session:
@@ -560,16 +757,22 @@ class Archive:
             )
             return store.to_document(row) if row is not None else None
 
+    @_store_errors
+    @_reads
     def item(self, uid: str) -> StoredItem | None:
         found = self._items(ItemRow.uid == uid)
         return found[0] if found else None
 
+    @_store_errors
+    @_reads
     def items_by_case(self, number: str, *, exact: bool = False, limit: int | None = None) -> list[StoredItem]:
         """Items filed under a case number, oldest first; without `exact` also every case under a prefix."""
         if exact:
             return self._items(ItemRow.case_key == store.case_key(number), limit=limit)
         return self._items(store.case_prefix_filter(number, self.engine.dialect.name), limit=limit)
 
+    @_store_errors
+    @_reads
     def meeting_items(self, committee: str, meeting_date: date) -> list[StoredItem]:
         return self._items(MeetingRow.committee_slug == store.slug(committee), MeetingRow.date == meeting_date)
 
@@ -589,6 +792,8 @@ class Archive:
                 for item, committee, day, kind, source, sha in rows
             ]
 
+    @_store_errors
+    @_reads
     def stats(self) -> dict[str, Any]:
         """What the archive holds, for `referat stats` and for a quick check after an ingest."""
         with Session(self.engine) as session:
@@ -639,6 +844,16 @@ def _refused(error: InputError) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(error, FetchRefused)
+
+
+def _store_failed(error: BaseException) -> bool:
+    """Whether the database itself failed (server gone, file damaged or full) rather than one
+    document's rows: SQLAlchemy's OperationalError, or a bare DatabaseError ("malformed")."""
+    return isinstance(error, OperationalError) or type(error) is DatabaseError
+
+
+def _one_line(error: BaseException) -> str:
+    return _first_line(error) if isinstance(error, SQLAlchemyError) else str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _describe(error: Exception) -> str:

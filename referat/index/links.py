@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -369,8 +369,14 @@ def _named_meeting_items(session: Session, point: Any) -> list[tuple[str, dict]]
 # --- entry points -----------------------------------------------------------------------------------
 
 
-def rebuild_links(db, search_index) -> LinkReport:
-    """Recompute every link from the store (after `referat reindex`, `reparse`)."""
+Finished = Callable[[Session], None]  # runs inside the links' transaction, just before it commits
+
+
+def rebuild_links(db, search_index, finished: Finished | None = None) -> LinkReport:
+    """Recompute every link from the store (after `referat reindex`, `reparse`, a rebuilt index).
+
+    `finished` runs in the same transaction, so the caller can mark its owed work done atomically
+    with the links: a kill before the commit leaves both the old links and the debt."""
     report = LinkReport()
     with Session(db) as session, session.begin():
         session.execute(delete(S.LinkRow))
@@ -380,35 +386,51 @@ def rebuild_links(db, search_index) -> LinkReport:
         _same_case_chain(session, None, report)
         _explicit_links(session, None, report)
         _suggested_links(session, search_index, None, report)
+        if finished is not None:
+            finished(session)
     return report
 
 
-def update_links(db, search_index, document_shas: list[str]) -> LinkReport:
+def update_links(db, search_index, document_ids: Iterable[int], finished: Finished | None = None) -> LinkReport:
     """Links that new documents add or change: their items' treatments and budget references,
     unresolved treatments that name their meetings, same-case chains of their case numbers, and
-    suggestions for the budget years their meetings (or their agreements) touch."""
+    suggestions for the budget years their meetings (or their agreements) touch.
+
+    Links these documents' items already have are replaced, not added twice, so finishing the
+    same owed work again (another process got there first) does no harm. `finished`: as in
+    `rebuild_links`."""
     report = LinkReport()
-    if not document_shas:
+    doc_ids = sorted(set(document_ids))
+    if not doc_ids:
         return report
     with Session(db) as session, session.begin():
-        doc_ids = [i for (i,) in session.execute(select(S.DocumentRow.id).where(S.DocumentRow.sha256.in_(document_shas)))]
-        new_items = session.execute(
-            select(S.ItemRow.id, S.ItemRow.case_key, S.MeetingRow.date)
-            .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
-            .where(S.MeetingRow.document_id.in_(doc_ids))
-        ).all()
+        new_items = []
+        for start in range(0, len(doc_ids), 500):
+            new_items += session.execute(
+                select(S.ItemRow.id, S.ItemRow.case_key, S.MeetingRow.date)
+                .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+                .where(S.MeetingRow.document_id.in_(doc_ids[start : start + 500]))
+            ).all()
         item_ids = [i.id for i in new_items]
         new_dates = {i.date for i in new_items}
-        own = session.execute(
-            select(S.TreatmentRow.id, S.TreatmentRow.item_id, S.TreatmentRow.body, S.TreatmentRow.date, S.TreatmentRow.item_number).where(
-                S.TreatmentRow.item_id.in_(item_ids)
-            )
-        ).all() if item_ids else []  # fmt: skip
-        waiting = session.execute(
-            select(S.TreatmentRow.id, S.TreatmentRow.item_id, S.TreatmentRow.body, S.TreatmentRow.date, S.TreatmentRow.item_number).where(
-                S.TreatmentRow.resolved_item_id.is_(None), S.TreatmentRow.date.in_(sorted(new_dates)), S.TreatmentRow.item_id.not_in(item_ids or [-1])
-            )
-        ).all() if new_dates else []  # fmt: skip
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            session.execute(delete(S.LinkRow).where(S.LinkRow.kind.in_((PREVIOUS, EXPLICIT)), S.LinkRow.from_item_id.in_(chunk)))
+        own = []
+        for start in range(0, len(item_ids), 500):
+            own += session.execute(
+                select(S.TreatmentRow.id, S.TreatmentRow.item_id, S.TreatmentRow.body, S.TreatmentRow.date, S.TreatmentRow.item_number).where(
+                    S.TreatmentRow.item_id.in_(item_ids[start : start + 500])
+                )
+            ).all()  # fmt: skip
+        new_set = set(item_ids)
+        waiting = [
+            t for t in session.execute(
+                select(S.TreatmentRow.id, S.TreatmentRow.item_id, S.TreatmentRow.body, S.TreatmentRow.date, S.TreatmentRow.item_number).where(
+                    S.TreatmentRow.resolved_item_id.is_(None), S.TreatmentRow.date.in_(sorted(new_dates))
+                )
+            ) if t.item_id not in new_set
+        ] if new_dates else []  # fmt: skip
         if waiting:
             session.execute(delete(S.LinkRow).where(S.LinkRow.kind == PREVIOUS, S.LinkRow.from_item_id.in_({t.item_id for t in waiting}),
                                                     S.LinkRow.to_item_id.in_(item_ids or [-1])))  # fmt: skip
@@ -416,14 +438,18 @@ def update_links(db, search_index, document_shas: list[str]) -> LinkReport:
         _same_case_chain(session, {i.case_key for i in new_items if i.case_key}, report)
         _explicit_links(session, item_ids, report)
         years = {d.year + k for d in new_dates for k in (-3, -2, -1, 0, 1)}
-        years |= {y for (y,) in session.execute(select(S.BudgetAgreementRow.year).where(S.BudgetAgreementRow.document_id.in_(doc_ids)))}
+        agreement_years = {y for (y,) in session.execute(select(S.BudgetAgreementRow.year).where(S.BudgetAgreementRow.document_id.in_(doc_ids)))}
+        years |= agreement_years
         if years & {y for (y,) in session.execute(select(S.BudgetAgreementRow.year))}:
             _suggested_links(session, search_index, years, report)
             # explicit links to points of a newly stored agreement
-            agreement_years = {y for (y,) in session.execute(select(S.BudgetAgreementRow.year).where(S.BudgetAgreementRow.document_id.in_(doc_ids)))}
             if agreement_years:
                 citing = [i for (i,) in session.execute(select(S.BudgetRefRow.item_id).where(S.BudgetRefRow.year.in_(sorted(agreement_years))))]
-                citing = [i for i in citing if i not in set(item_ids)]
-                if citing:
-                    _explicit_links(session, citing, report)
+                citing = sorted(set(citing) - new_set)
+                for start in range(0, len(citing), 500):  # made again whole: an item may cite other years too
+                    chunk = citing[start : start + 500]
+                    session.execute(delete(S.LinkRow).where(S.LinkRow.kind == EXPLICIT, S.LinkRow.from_item_id.in_(chunk)))
+                    _explicit_links(session, chunk, report)
+        if finished is not None:
+            finished(session)
     return report

@@ -277,6 +277,21 @@ class LinkRow(Base):
     evidence: Mapped[dict | None] = mapped_column(JSON)
 
 
+class OwedWorkRow(Base):
+    """Derived work a writer still owes the archive: the search index entries and links of one
+    document (`document_id`), or of every document (`document_id` NULL, after a reparse).
+
+    Written in the same transaction as the document, deleted in the same transaction as its links,
+    so a killed process or a lost database server can never leave a document stored but unlinked
+    without this row saying so. The next command that opens the archive finishes the work.
+    """
+
+    __tablename__ = "owed_work"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A replaced document takes its row along: its successor owes its own.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+
+
 # --------------------------------------------------------------------------------------------
 # Engine
 
@@ -719,6 +734,51 @@ def case_prefix_filter(query: str, dialect: str = "") -> Any:
         ItemRow.case_key.startswith(key + "-", autoescape=True),
         ItemRow.case_key.startswith(key + ".", autoescape=True),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Owed work
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What the owed-work rows ask for: everything, and/or the index entries and links of these documents."""
+
+    everything: bool
+    document_ids: frozenset[int]
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.document_ids)
+
+
+def owe_document(session: Session, document_id: int) -> None:
+    """Record, in the caller's transaction, that a newly written document's index entries and links are still to be made."""
+    session.execute(insert(OwedWorkRow).values(document_id=document_id))
+
+
+def owe_everything(session: Session) -> None:
+    """Record that the whole index and every link must be rebuilt (a reparse changed documents in place)."""
+    if session.scalar(select(OwedWorkRow.id).where(OwedWorkRow.document_id.is_(None))) is None:
+        session.execute(insert(OwedWorkRow).values(document_id=None))
+
+
+def has_owed_work(session: Session) -> bool:
+    return session.scalar(select(OwedWorkRow.id).limit(1)) is not None
+
+
+def owed_work(session: Session) -> Owed:
+    rows = session.scalars(select(OwedWorkRow.document_id)).all()
+    return Owed(None in rows, frozenset(r for r in rows if r is not None))
+
+
+def settle(session: Session, owed: Owed) -> None:
+    """Mark `owed` done, in the transaction that wrote its links. Rows a concurrent writer added
+    meanwhile are not in `owed` and stay."""
+    ids = sorted(owed.document_ids)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(OwedWorkRow).where(OwedWorkRow.document_id.in_(ids[start : start + 500])))
+    if owed.everything:
+        session.execute(delete(OwedWorkRow).where(OwedWorkRow.document_id.is_(None)))
 
 
 def count(session: Session, what: Any, *where: Any) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from referat.index import OWED_MARKER
 from referat.index.search.manager import SearchIndex, default_engine_name, is_read_failure
 from referat.index.search.service import SearchRequest, search
 
@@ -20,6 +21,8 @@ def search_embedded(data_dir: Path, db_url: str | None, engine_name: str | None,
     url = db_url or "sqlite:///"
     name = engine_name or default_engine_name(url)
     if name == "postgres" or not url.startswith("sqlite"):
+        return None
+    if (Path(data_dir) / OWED_MARKER).exists():  # a writer was killed or is at work: the index may lack documents
         return None
     index = SearchIndex(Path(data_dir), None, name)
     try:

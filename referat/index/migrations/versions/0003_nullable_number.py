@@ -1,14 +1,14 @@
 """items.number may be null: a page showing one item often prints no number
 
 Revision ID: 0003_nullable_number
-Revises: 0001
+Revises: 0002_owed_work
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_nullable_number"
-down_revision = "0001"
+down_revision = "0002_owed_work"
 branch_labels = None
 depends_on = None
 
