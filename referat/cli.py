@@ -190,16 +190,23 @@ def parse(file: Path, ocr: bool, fmt: str) -> None:
         click.echo(document_summary(document))
 
 
-def open_archive(settings: Settings, wait: float = 10.0) -> Any:
+def open_archive(settings: Settings, wait: float = 10.0, check_parser: bool = True) -> Any:
     from referat.index.archive import Archive
 
-    return Archive(
+    archive = Archive(
         settings.data,
         settings.db,
         lock_timeout=wait,
         search_engine=settings.engine,
         notice=lambda message: click.echo(message, err=True),
     )
+    if check_parser and (outdated := archive.outdated_documents()):
+        click.echo(
+            f"Note: {outdated} stored document{'s were' if outdated != 1 else ' was'} read by an older parser; "
+            "run `referat reparse` to read them with this one.",
+            err=True,
+        )
+    return archive
 
 
 jobs_option = click.option(
@@ -329,7 +336,7 @@ def reparse(settings: Settings, jobs: int, ocr: bool, wait: float, fmt: str) -> 
     Use it after upgrading referat: nothing is fetched again. Each document is replaced
     atomically; one that fails keeps its earlier parse and is named on stderr (exit code 1).
     """
-    with open_archive(settings, wait) as archive, ProgressBar("Reparsing") as progress:
+    with open_archive(settings, wait, check_parser=False) as archive, ProgressBar("Reparsing") as progress:
         report = archive.reparse(jobs=jobs, ocr=ocr, progress=progress)
     if not _failures_then_json(report, fmt):
         click.echo(
@@ -363,8 +370,12 @@ def stats(settings: Settings, fmt: str) -> None:
         f"Items:      {data['items']} ({data['items_without_decision']} in minutes without a decision)",
         f"Budget:     {data['budget_agreements']} agreements, {data['budget_points']} points",
         f"Warnings:   {data['warnings']}",
-        f"Committees: {len(data['committees'])}",
+        f"Not read as minutes: {data['plain_documents']} plain documents"
+        + (f", {data['looks_like_minutes']} of them look like minutes (see their warnings)" if data["looks_like_minutes"] else ""),
     ]
+    if data["outdated_documents"]:
+        lines.append(f"Outdated:   {data['outdated_documents']} documents read by an older parser (run `referat reparse`)")
+    lines.append(f"Committees: {len(data['committees'])}")
     lines += [f"  {n:4d}  {name}" for name, n in data["committees"].items()]
     lines.append(f"Database:   {data['database']}")
     click.echo("\n".join(lines))

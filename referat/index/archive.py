@@ -46,6 +46,7 @@ from referat.index import OWED_MARKER, faults, store
 from referat.index.store import DocumentRow, ItemRow, MeetingRow
 from referat.ingest import pipeline
 from referat.ingest.pipeline import Original, Parsed, Problem
+from referat.parsers import NOT_READ_AS_MINUTES
 
 Progress = Callable[[int, int, str], None]  # (done, total, source) after each input
 _PG_WRITE_LOCK = 0x7265_6662  # serialises writers on a shared PostgreSQL server
@@ -810,7 +811,11 @@ class Archive:
                 MeetingRow.kind == "minutes",
                 ItemRow.decision.is_(None),
             )
-            warnings = sum(len(w or []) for w in session.scalars(select(DocumentRow.warnings)))
+            warnings = unread_minutes = 0
+            for document_warnings in session.scalars(select(DocumentRow.warnings)):
+                warnings += len(document_warnings or [])
+                unread_minutes += any(w.startswith(NOT_READ_AS_MINUTES) for w in document_warnings or [])
+            outdated = self.outdated_documents(session)
             return {
                 "documents": sum(by_kind.values()),
                 "documents_by_kind": {k.value: by_kind.get(k.value, 0) for k in model.DocumentKind},
@@ -825,8 +830,21 @@ class Archive:
                 "budget_agreements": store.count(session, store.BudgetAgreementRow),
                 "budget_points": store.count(session, store.BudgetPointRow),
                 "warnings": warnings,
+                # Not understood: stored as plain documents although they look like minutes.
+                "plain_documents": by_kind.get(model.DocumentKind.DOCUMENT.value, 0),
+                "looks_like_minutes": unread_minutes,
+                # Read by an older parser; `referat reparse` reads them again.
+                "outdated_documents": outdated,
                 "database": self._safe_url,
             }
+
+    def outdated_documents(self, session: Session | None = None) -> int:
+        """How many stored documents an older parser read (their originals can be read again)."""
+        if session is None:
+            with Session(self.engine) as session:
+                return self.outdated_documents(session)
+        current = pipeline.parser_version()
+        return store.count(session, DocumentRow, (DocumentRow.parser_version != current) | DocumentRow.parser_version.is_(None))
 
 
 _ITEM_CHILDREN = (

@@ -12,12 +12,17 @@ from __future__ import annotations
 from referat.model import Document, DocumentKind
 from referat.parsers.budget import parse_budget_agreement
 from referat.parsers.document import parse_document
-from referat.parsers.minutes import parse_minutes
+from referat.parsers.minutes import looks_like_minutes, parse_minutes
 from referat.parsers.text import split_lines
 
-PARSER_VERSION = "1"
+# Raised whenever the parser reads documents differently, so stored originals are read again
+# (`referat reparse`; commands say so in one line while any document was read by an older one).
+# 2: minutes of any municipality's layout (issue 10).
+PARSER_VERSION = "2"
+# How a document that looks like minutes but yielded no agenda item says so (counted by `stats`).
+NOT_READ_AS_MINUTES = "This looks like minutes or an agenda, but no agenda item could be read"
 
-__all__ = ["parse", "PARSER_VERSION"]
+__all__ = ["parse", "PARSER_VERSION", "NOT_READ_AS_MINUTES"]
 
 
 def parse(text: str, source: str = "", sha256: str = "") -> Document:
@@ -32,7 +37,7 @@ def parse(text: str, source: str = "", sha256: str = "") -> Document:
                 DocumentKind.BUDGET_AGREEMENT, source, sha256, budget.title, budget.warnings,
                 budget_agreement=budget.agreement,
             )  # fmt: skip
-        warnings: list[str] = []
+        warnings = [f"{NOT_READ_AS_MINUTES}; kept as a plain document."] if looks_like_minutes(lines) else []
     except Exception as error:  # a parser bug must not lose the document: keep it as plain sections
         warnings = [f"The minutes parser failed ({type(error).__name__}: {error}); kept the text as a plain document."]
     result = parse_document(lines)

@@ -59,6 +59,7 @@ class Heading:
     body_start: int  # the first line after the heading (after "Sag nr. 130" in the title-first form)
     status: str | None = None  # "Åbent" / "Lukket" printed between number and title
     header_end: int | None = None  # where the meeting's header ends, when the title stands inside it
+    confirmed: bool = True  # False: kept for its form alone, nothing below it says it opens an item
 
 
 def find_item_headings(lines: list[Line], skip: set[int], toc_titles: set[str]) -> list[Heading]:
@@ -167,7 +168,9 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
     confirmed headings and this one is only a line of a list (a printed agenda or table of
     contents before the items) whose item comes again with its body. Other forms need evidence or a table-of-contents entry, and their
     numbers must run upwards (an Indstilling's "1. …", "2. …" inside item 3 go back down)."""
-    confirmed = [c for c in found if evidence[c.index] or fold_key(c.title) in toc_titles]
+    for c in found:
+        c.confirmed = evidence[c.index] or fold_key(c.title) in toc_titles
+    confirmed = [c for c in found if c.confirmed]
     # 'Punkt 25 ”Foranalyse af …” behandles efter punkt 2.': a sentence about an item, not its heading.
     found = [c for c in found if evidence[c.index] or not _sentence_about_an_item(c.title)]
     if family == "labelled":

@@ -158,6 +158,9 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
             elif SUPPLEMENTARY.match(marker):
                 supplementary_next = True
 
+    for heading, item in zip(headings, items):
+        if not heading.confirmed and heading.form != "unnumbered":
+            warnings.append(f"Item {item.number} ({item.title}): no case number, section or decision follows the heading; kept as an item.")
     _check_numbering(items, warnings)
     _check_toc(items, toc, warnings)
 
@@ -193,6 +196,18 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         items=items,
     )
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, warnings)
+
+
+_MINUTES_WORDS = re.compile(r"\b(?:referat|dagsorden|beslutningsprotokol|mødedato|mødested)\b", re.IGNORECASE)
+
+
+def looks_like_minutes(lines: list[Line]) -> bool:
+    """A document that calls itself minutes or an agenda near its top, names a body that meets, or
+    has decision headings: when no item was read from it, the user should hear about it."""
+    head = [line.text for line in lines[:40] if line.text][:15]
+    named = any(_MINUTES_WORDS.search(text) for text in head) and any(find_committees(text) for text in head)
+    decisions = sum(1 for line in lines if line.text and S.section_role(line.text) == S.DECISION and S.section_heading(line.text))
+    return named or decisions >= 2
 
 
 def _case_numbers_above(lines: list[Line], headings: list[Heading]) -> list[tuple[int, str] | None]:
