@@ -167,9 +167,16 @@ def cli(ctx: click.Context, data: Path, db: str | None, engine: str | None, debu
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--ocr", is_flag=True, help="Run OCR (Tesseract) on PDF pages without a text layer.")
+@click.option(
+    "--source",
+    metavar="URL",
+    default=None,
+    help="The address the file was saved from: a page of one item may give its number or date only there "
+    "(…/punkt-10, …/oekonomiudvalget-07-12-2021).",
+)
 @output_format("text", "json")
 @reports_errors
-def parse(file: Path, ocr: bool, fmt: str) -> None:
+def parse(file: Path, ocr: bool, source: str | None, fmt: str) -> None:
     """Parse one file into meetings, items, sections and references, without touching the store.
 
     FILE is a text, Markdown, PDF or HTML file (recognised by its content). `--format json`
@@ -182,7 +189,7 @@ def parse(file: Path, ocr: bool, fmt: str) -> None:
 
     data = file.read_bytes()
     extracted = extract(data, source=str(file), ocr=ocr)
-    document = parse_text(extracted.text, source=str(file), sha256=hashlib.sha256(data).hexdigest())
+    document = parse_text(extracted.text, source=source or str(file), sha256=hashlib.sha256(data).hexdigest())
     document.warnings[:0] = extracted.warnings
     if fmt == "json":
         print_json(document.to_dict())

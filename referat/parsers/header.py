@@ -27,11 +27,11 @@ LOCATION_LABELS = {"mødested", "sted", "mødelokale", "lokale", "lokation", "m�
 _ALL_LABELS = COMMITTEE_LABELS | DATE_LABELS | LOCATION_LABELS | {"møde", "sluttidspunkt", "punkter"}
 # "14-17 Byrådet", "Byrådet (18-21)", "Økonomiudvalget 2022-2025": the council term is no part of the name.
 _TERM_PREFIX = re.compile(r"^(?:\d{2}|\d{4})\s*[-–/]\s*(?:\d{2}|\d{4})\s+")
-_MUNICIPALITY_PREFIX = re.compile(r"^(?:[A-ZÆØÅ][\w\-]+\s+Kommune|Region\s+[A-ZÆØÅ][\w\-]+)\s*[.,:\-–]\s+(?=[A-ZÆØÅ])")
+_MUNICIPALITY_PREFIX = re.compile(r"^(?:[A-ZÆØÅ][\w\-]+\s+Kommune|Region\s+[A-ZÆØÅ][\w\-]+)\s*[.,:\-–]?\s+(?=[A-ZÆØÅ])")
 _TERM_SUFFIX = re.compile(r"\s*(?:\(\s*(?:\d{2}|\d{4})\s*[-–/]\s*(?:\d{2}|\d{4})\s*\)|(?:\d{4})\s*[-–]\s*(?:\d{4}))$")
 # Words around a body's name in a heading line.
 _KIND_WORDS = re.compile(
-    r"^(?:(?:Referat|REFERAT|Dagsorden|DAGSORDEN|Beslutningsprotokol|Protokol|Dagsorden med beslutninger|Åbent referat|Åben dagsorden)"
+    r"^(?:(?:Referat|REFERAT|Dagsorden|DAGSORDEN|Beslutningsprotokol|Protokol|Dagsorden med beslutninger|Åbent referat|Åben dagsorden|Beslutninger)"
     r"(?:\s+(?:fra|for|af|til))?(?:\s+(?:mødet|møde)\s+i)?\s*[-–:]?\s*)+"
 )
 _KIND_SUFFIX = re.compile(
@@ -130,11 +130,17 @@ def _name_in_heading(text: str) -> str | None:
     "Social og sundheds møde den 17. april 2023", "Møde i Kommunalbestyrelsen den …"."""
     if len(text) > 160:
         return None
-    if m := _GENITIVE_MEETING.match(text):
+    if text.isupper():  # "BYRÅDET", "THISTED BYRÅD", "REFERAT ØKONOMIUDVALGET 12-03-2019"
+        text = _uncapitalised(text)
+    unkinded = _KIND_WORDS.sub("", text)
+    if m := _GENITIVE_MEETING.match(unkinded):  # "Referat fra Økonomiudvalgets møde"
         return _clean_name(m.group("name"))
-    if m := _MEETING_OF.match(text):
+    if m := _MEETING_OF.match(unkinded):  # "Møde i Teknisk Udvalg den …", "Møde i regionsrådet"
         if found := find_committees(m.group("name")):
             return _clean_name(found[0].group(0))
+        name = re.sub(r"\s+(?:kl\.?|på|i)\b.*$", "", m.group("name"))
+        if _is_body_name(name):
+            return _clean_name(name)
     stripped = _KIND_WORDS.sub("", text)
     dates = find_dates(stripped)
     if dates:
@@ -159,6 +165,14 @@ def _is_body_name(text: str) -> bool:
     if len(words) > 7 or re.search(r"\b(?:fra|mødet|møde|kl|den|af|til)\b", text):
         return False
     return bool(_BODY_NAME_END.search(text) or re.match(r"^Udvalg(?:et)?\s+for\s+", text))
+
+
+_SMALL_WORDS = {"og", "for", "i", "af", "til", "fra", "den", "d.", "kl.", "kl"}
+
+
+def _uncapitalised(text: str) -> str:
+    """"ERHVERVS- OG BESKÆFTIGELSESUDVALGET" → "Erhvervs- og Beskæftigelsesudvalget"."""
+    return " ".join(w.lower() if w.lower() in _SMALL_WORDS else w[:1] + w[1:].lower() for w in text.split(" "))
 
 
 def _clean_name(name: str) -> str | None:
@@ -208,6 +222,8 @@ def _slug_key(text: str) -> str:
 
 def _unslug(words: str) -> str:
     """"teknik--og-bygningsudvalget" → "Teknik- og Bygningsudvalget"; "oekonomiudvalget" → "Økonomiudvalget"."""
+    if " " in words.strip():
+        return words.strip()  # an address with the name as printed: "Børne- og Ungdomsudvalget"
     text = words.replace("_", "-")
     if not any(ch in text for ch in "æøåÆØÅ"):
         for ascii_, letter in _ASCII_FOLDS:

@@ -76,8 +76,8 @@ def find_meeting_refs(text: str, default_body: str | None = None) -> list[Treatm
 
 
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
-_POINT = r"(?P<point>\d{1,2}\.\d{1,2})"
-_AGREEMENT = r"(?:aftale(?:n)?\s+om\s+budget(?:tet)?|budgetaftale(?:n)?)"
+_POINT = r"(?P<point>\d{1,2}(?:\.\d{1,2})?)"  # "5.3", "4.23", and a plain "punkt 7"
+_AGREEMENT = r"(?:aftale(?:n)?\s+om\s+budget(?:tet)?|budgetaftale(?:n)?|budgetforlig(?:et)?)"
 _POINT_WORD = r"(?:punkt|pkt\.?|indsats|initiativ)"
 _BUDGET_PATTERNS = [
     # "Aftale om budget 2019", punkt 5.3 / budgetaftalen for 2019, indsats 4.23
@@ -100,10 +100,10 @@ def find_budget_refs(text: str) -> list[BudgetRef]:
     refs: list[BudgetRef] = []
     seen: set[tuple[int, str | None]] = set()
     # Every form names an agreement ("aftale"); skip the rest of the text cheaply.
-    if "ftale" not in text and "FTALE" not in text:  # "aftale", "Aftale", "budgetaftale", "AFTALE"
+    if "ftale" not in text and "FTALE" not in text and "forlig" not in text:  # "aftale", "budgetaftale", "budgetforlig"
         return []
-    paragraphs = [p for p in text.split("\n") if "ftale" in p or "FTALE" in p]
-    sentences = [s for p in paragraphs for _, s in _sentences(p) if "ftale" in s or "FTALE" in s]
+    paragraphs = [p for p in text.split("\n") if "ftale" in p or "FTALE" in p or "forlig" in p]
+    sentences = [s for p in paragraphs for _, s in _sentences(p) if "ftale" in s or "FTALE" in s or "forlig" in s]
     for sentence in sentences:
         quote = re.sub(r"\s+", " ", sentence).strip()
         spans: list[tuple[int, int]] = []
