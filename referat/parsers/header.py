@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import date_in_name, find_dates, parse_date, parse_time
-from referat.parsers.text import Line
+from referat.parsers.text import Line, uncapitalised
 
 _LABEL_VALUE = re.compile(r"^\|?\s*(?P<label>[A-ZÆØÅa-zæøå][A-ZÆØÅa-zæøå ]{1,30}?)\s*:?\s*\|?\s*:?\s+(?P<value>\S.*?)\s*\|?$")
 COMMITTEE_LABELS = {"udvalg", "forum", "organ", "mødeforum", "mødeorgan", "udvalgsnavn", "politisk udvalg"}
@@ -131,7 +131,7 @@ def _name_in_heading(text: str) -> str | None:
     if len(text) > 160:
         return None
     if text.isupper():  # "BYRÅDET", "THISTED BYRÅD", "REFERAT ØKONOMIUDVALGET 12-03-2019"
-        text = _uncapitalised(text)
+        text = uncapitalised(text)
     unkinded = _KIND_WORDS.sub("", text)
     if m := _GENITIVE_MEETING.match(unkinded):  # "Referat fra Økonomiudvalgets møde"
         return _clean_name(m.group("name"))
@@ -165,14 +165,6 @@ def _is_body_name(text: str) -> bool:
     if len(words) > 7 or re.search(r"\b(?:fra|mødet|møde|kl|den|af|til)\b", text):
         return False
     return bool(_BODY_NAME_END.search(text) or re.match(r"^Udvalg(?:et)?\s+for\s+", text))
-
-
-_SMALL_WORDS = {"og", "for", "i", "af", "til", "fra", "den", "d.", "kl.", "kl"}
-
-
-def _uncapitalised(text: str) -> str:
-    """"ERHVERVS- OG BESKÆFTIGELSESUDVALGET" → "Erhvervs- og Beskæftigelsesudvalget"."""
-    return " ".join(w.lower() if w.lower() in _SMALL_WORDS else w[:1] + w[1:].lower() for w in text.split(" "))
 
 
 def _clean_name(name: str) -> str | None:

@@ -33,7 +33,8 @@ _CHROME_FIRST = {start[0] for start in _CHROME_START}
 _LONGEST_CHROME = max(len(c) for c in _CHROME) + 2
 _CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.upper())}
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
-_GLUED_NUMBERED = re.compile(r"(?<=[a-zæøå)\]\"”:])(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+# "…den 12.03.201321. Godkendelse": a list's last date glued to the first heading's number.
+_GLUED_NUMBERED = re.compile(r"(?:(?<=[a-zæøå)\]\"”:])|(?<=\d\d\.\d\d\.\d{4}))(?=\d{1,5}\.\s+[A-ZÆØÅ])")
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,5}\.)\s+\1\s")
 _LIST_STARTS = ("Indhold", "INDHOLD", "Dagsorden", "DAGSORDEN", "Punkter", "PUNKTER")
 # "Beslutning Tilbagesendes …", "Sagens forløb 12-08-2019 Magistraten": a heading and its text.

@@ -290,6 +290,8 @@ def _parse_item(
         # "Label: value" lines ("Sagsforløb: BY", "Fraværende: X", "Kompetence: Byrådet") are fields.
         if heading_text is None and text and (found := S.inline_section(text)) and S.section_role(found[0]) in _INLINE_ROLES:
             heading_text, inline = found[0], Line(found[1])
+        elif heading_text is None and text and (current is None or S.section_role(current[0]) != S.PREVIOUS) and S.body_and_date_line(text):
+            heading_text = text  # "Plan- og Teknikudvalget, 06-10-2020, pkt. 88" heads that body's decision
         if heading_text is not None:
             if current is not None:
                 sections.append(_section(current))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from referat.parsers.text import fold_key
+from referat.parsers.text import fold_key, uncapitalised
 
 SECTION_HEADINGS = [
     "Tidligere behandling", "Tidligere beslutninger", "Sagens tidligere behandling",
@@ -127,8 +127,8 @@ def section_heading(text: str) -> str | None:
     if stripped.isupper() and not stripped.isdigit():  # "BESLUTNING", "SAGSFREMSTILLING" in field blocks
         if key in _KEYS:
             return printed
-        upper = stripped[:1] + stripped[1:].lower()
-        if _BODY_HEADING.match(upper) and _names_a_body(_BODY_HEADING.match(upper).group("rest")):
+        cased = uncapitalised(stripped)
+        if (m := _BODY_HEADING.match(cased)) and _names_a_body(m.group("rest")):
             return printed
         return None
     if (m := _BODY_HEADING.match(stripped)) and _names_a_body(m.group("rest")):
@@ -139,6 +139,12 @@ def section_heading(text: str) -> str | None:
     if text[-1] == ":" and text[0] != "B" and len(stripped) <= 120 and _body_and_date(stripped):
         return printed
     return None
+
+
+def body_and_date_line(text: str) -> bool:
+    """"Kultur- og Idrætsudvalget, 03-04-2019, pkt. 42" without a colon: a decision heading in
+    Roskilde's layout, but a line of a Tidligere behandling section elsewhere (the caller knows)."""
+    return 10 < len(text) <= 120 and text[:1].isupper() and _DIGIT.search(text) is not None and _body_and_date(text.rstrip(":"))
 
 
 def _body_and_date(text: str) -> bool:
@@ -183,7 +189,7 @@ def section_role(heading: str) -> str | None:
         return ATTACHMENTS
     if _body_and_date(heading.rstrip(":")):
         return DECISION
-    cased = heading[:1] + heading[1:].lower() if heading.isupper() else heading
+    cased = uncapitalised(heading) if heading.isupper() else heading
     if m := _BODY_HEADING.match(cased):
         return RECOMMENDATION if m.group("kind") in {"Indstilling", "Anbefaling"} else DECISION
     if m := _BODY_FIRST_HEADING.match(cased):

@@ -132,3 +132,12 @@ def fold_key(text: str) -> str:
     """A comparison key for headings and titles: case, spacing and punctuation folded."""
     text = text.casefold().replace("aa", "å")
     return re.sub(r"[^0-9a-zæøåéü]+", " ", text).strip()
+
+
+_SMALL_WORDS = frozenset({"og", "for", "i", "af", "til", "fra", "den", "d.", "kl.", "kl", "på", "med"})
+
+
+def uncapitalised(text: str) -> str:
+    """Upper-case print in the case a name is written: "BESLUTNING I BØRNE- OG SKOLEUDVALGET DEN
+    05-04-2022" → "Beslutning i Børne- og Skoleudvalget den 05-04-2022"."""
+    return " ".join(w.lower() if w.lower() in _SMALL_WORDS else w[:1] + w[1:].lower() for w in text.split(" "))
