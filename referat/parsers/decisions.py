@@ -11,13 +11,14 @@ from referat.model import Outcome
 # "Borgerrepræsentationens beslutning i mødet den 4. maj 2023", "Økonomiudvalget den 12-01-2019:",
 # "Fraværende med afbud: …", "Sagen blev behandlet sammen med sag 4."
 _FRAME = re.compile(
-    r"^(?:[\w\-–, ]{0,80}?s\s+beslutning\b.*|beslutning\s+i\s+.*|[\w\-–, ]{3,80}?,?\s+(?:den\s+)?\d{1,2}[.\-/]\s?(?:\d{1,2}|[a-zæøå]+)\.?[.\-/ ]\s?\d{2,4}\s*(?:,\s*(?:pkt|punkt)\.?\s*\d+)?\s*:?"
+    r"^(?:(?i:[\w\-–, ]{0,80}?s\s+beslutning\b.*|beslutning\s+i\s+.*|[\w\-–, ]{3,80}?,?\s+(?:den\s+)?\d{1,2}[.\-/]\s?(?:\d{1,2}|[a-zæøå]+)\.?[.\-/ ]\s?\d{2,4}\s*(?:,\s*(?:pkt|punkt)\.?\s*\d+)?\s*:?"
     r"|(?:fraværende|afbud|ikke til stede|fremmøde|mødt|til stede|deltog ikke|inhabil|sagen blev behandlet sammen|behandlet sammen med)\b.*"
-    r"|[\w\-–, .]{3,120}\b(?:var|er) fraværende\b.*"
-    r"|[\w\-–. ]{3,80}\([^)]{1,40}\),?\s*[\w ]{0,40}\.?"  # "Karen Holst (Socialdemokratiet), ferie."
-    r"|.{0,80}\b(?:ankom|forlod\s+mødet|deltog\s+ikke|indkaldt\s+som\s+stedfortræder|mødte\s+som\s+stedfortræder)\b.*)$",
-    re.IGNORECASE,
+    r"|[\w\-–, .]{3,120}\b(?:var|er) fraværende\b.*)"
+    r"|[A-ZÆØÅ][\w\-–.]*(?:\s[A-ZÆØÅ][\w\-–.]*){1,5}\s*\([^)]{1,40}\),?\s*[\w ]{0,40}\.?"  # "Karen Holst (Socialdemokratiet), ferie."
+    r"|(?i:.{0,80}\b(?:ankom|forlod\s+mødet|deltog\s+ikke|indkaldt\s+som\s+stedfortræder|mødte\s+som\s+stedfortræder)\b.*))$",
 )
+_SPACES = re.compile(r"\s+")
+_LEAD = re.compile(r"^(?:beslutning\s*:\s*|\d{1,2}\.\s+)", re.IGNORECASE)
 _REJECTED = re.compile(r"\b(?:ikke\s+(?:godkendt|godkendes|tiltrådt|tiltrådes|tiltræde|vedtaget|vedtages|anbefalet|anbefales|bevilget|imødekommet)|forkastet|forkastes|afvist|afvises|afviste|nedstemt|nedstemmes|faldt|bortfaldt)\b")
 _REMARKS = re.compile(
     r"\b(?:med\s+(?:denne|følgende|de|den|disse)\s+(?:bemærkning|bemærkninger|tilføjelse|tilføjelser|ændring|ændringer|præcisering|præciseringer|justering|justeringer|tilretning|tilretninger)"
@@ -37,7 +38,7 @@ _KEYWORDS: list[tuple[Outcome, re.Pattern[str]]] = [
         r"tog\s+\w*\s*til\s+efterretning|taget\s+til\s+orientering)\b")),
     (Outcome.APPROVED, re.compile(
         r"\b(?:godkendt|godkendes|godkendte|godkender|godkende|tiltrådt|tiltrådes|tiltrådte|tiltræder|vedtaget|vedtages|vedtog|bevilget|bevilges|"
-        r"bevilgede|imødekommet|besluttet|enig|enige|som\s+indstillet|følger\s+indstillingen)\b")),
+        r"bevilgede|imødekommet|besluttet|enig|enige|som\s+indstillet|følger\s+indstillingen|sendes\s+i\s+(?:offentlig\s+)?høring)\b")),
 ]
 # "Tilbagesendes … med bemærkning, at byrådet har vedtaget …" (aarhus.dk): sent back to the
 # administration *because* it was decided; "Fremsendes til Byrådet … anbefaler": recommended.
@@ -60,13 +61,13 @@ def classify_outcome(decision: str | None) -> Outcome | None:
 
 
 def _decision_sentences(decision: str) -> list[str]:
-    text = decision.strip().casefold()
     out = []
-    for line in text.split("\n"):
-        line = re.sub(r"\s+", " ", line).strip(" •-*")
-        line = re.sub(r"^(?:beslutning\s*:\s*|\d{1,2}\.\s+)", "", line)
+    for line in decision.strip().split("\n"):
+        line = _SPACES.sub(" ", line).strip(" •-*")
+        line = _LEAD.sub("", line)
         if not line or _FRAME.match(line):
             continue
+        line = line.casefold()
         out.extend(part for part in re.split(r"(?<=[a-zæøå)][.!?])\s+(?=[a-zæøå0-9])", line) if part)
     return out
 

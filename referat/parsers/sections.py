@@ -96,7 +96,7 @@ def may_be_heading(text: str) -> bool:
     n = len(text)
     if n <= _LONGEST_PLAIN_HEADING:
         return True
-    return n <= 140 and (text.startswith(_BODY_HEADING_WORDS) or _names_decision(text))
+    return n <= 140 and (text.startswith(_BODY_HEADING_WORDS) or _names_decision(text) or text.isupper())
 
 
 _DIGIT = re.compile(r"\d")
@@ -115,7 +115,7 @@ def section_heading(text: str) -> str | None:
     """The heading as printed when `text` is a section heading line, else None."""
     if len(text) > 140 or "\t" in text or not text[:1].isupper():
         return None  # a bullet ("- Sammendrag"), a wrapped title line ("miljøvurdering") or a table row
-    if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS) and not _names_decision(text):
+    if len(text) > _LONGEST_PLAIN_HEADING and not text.startswith(_BODY_HEADING_WORDS) and not _names_decision(text) and not text.isupper():
         return None
     printed = text.strip()  # as printed, a closing colon included ("Sagsfremstilling:")
     stripped = text.rstrip(":").strip()
