@@ -21,11 +21,11 @@ from referat.model import Participant
 from referat.parsers.text import Line
 
 _PRESENT_LABELS = (
-    r"Mødedeltagere|Deltagere|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
+    r"I mødet deltog|Følgende deltog|Mødedeltagere|Deltagere|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
     r"Øvrige deltagere|Desuden deltog|Endvidere deltog|Deltog|Mødeliste"
 )
 _ABSENT_LABELS = (
-    r"Afbud\s*/\s*Fraværende|Fraværende\s*\(?(?:med|uden)\s+afbud\)?|Afbud fra|Afbud|Fraværende|Fravær|Ikke til stede|Ikke mødt|"
+    r"Følgende havde meldt afbud|Følgende var fraværende|Afbud\s*/\s*Fraværende|Fraværende\s*\(?(?:med|uden)\s+afbud\)?|Afbud fra|Afbud|Fraværende|Fravær|Ikke til stede|Ikke mødt|"
     r"Forfald"
 )
 _LABEL = re.compile(rf"^(?:(?P<absent>{_ABSENT_LABELS})|(?P<present>{_PRESENT_LABELS}))\s*(?::|\s-\s|(?=\s)|$)\s*(?P<rest>.*)$", re.I)
@@ -58,6 +58,7 @@ _NAMES_AFTER = [
     (re.compile(r"\b(?:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
     (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
+    (re.compile(r"\((?:[Ss]tedfortræder|[Ss]uppleant)\s*:?\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\)"), True),
 ]
 _NAMES_BEFORE = [
     (re.compile(r"\s(?:var|er)\s+fraværende\b"), False),
@@ -68,8 +69,9 @@ _NAMES_BEFORE = [
 _SENTENCE_START = re.compile(r"(?:[.!?:;]\s|\n|\bi\s+stedet\s+(?:mødte|deltog)\s|,\s+og\s)", re.I)
 _TRAILING_NAME = re.compile(r"(?:[A-ZÆØÅ][\w.\-]*\s+){1,4}[A-ZÆØÅ][\w.\-]*(?:\s*\([^()]{1,40}\))?\s*$")
 _MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev", re.IGNORECASE)
-_MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald)", re.IGNORECASE)
+_MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald|i mødet deltog|følgende)", re.IGNORECASE)
 _TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
+_TABLE_RULE = re.compile(r"^[\s|:\-]+$")  # "|---|---|" under a Markdown table's header
 
 
 def parse_attendance(header: list[Line], item_texts: list[str], minutes: bool) -> list[Participant]:
@@ -80,28 +82,27 @@ def parse_attendance(header: list[Line], item_texts: list[str], minutes: bool) -
         if text and _MAY_HOLD_SENTENCE.search(text):
             _read_sentences(text, people)
     for text in item_texts:
-        if not _MAY_HOLD_LABEL.search(text):
-            continue
-        for line in text.split("\n"):
-            if (m := _LABEL.match(line.strip())) and m.group("absent") and m.group("rest").strip():
-                _add_all(people, m.group("rest"), False)
+        if _MAY_HOLD_LABEL.search(text):  # "I mødet deltog:" / "Følgende havde meldt afbud:" lists in a decision
+            _read_lists([Line(line.strip()) for line in text.split("\n")], True, people, in_item=True)
     return list(people.values())
 
 
-def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant]) -> None:
+def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant], in_item: bool = False) -> None:
+    """Labelled lists, one name a line or several on the label's line, and status tables. In an
+    item's text only lists under an attendance label count, and only absences on the label's line."""
     default: bool | None = None
     collecting = False
     table = False
     for line in header:
-        text = line.text.strip(" •*-")
-        if not text:
-            if collecting and people:
+        text = line.text.strip(" •*-|")
+        if not text or _TABLE_RULE.match(text):
+            if collecting and people and not text:
                 collecting = table = False
             continue
         if _TABLE_HEADER.match(text):
             collecting, table, default = True, True, True if minutes else None
             continue
-        if m := _LABEL.match(text):
+        if (m := _LABEL.match(text)) and not (in_item and m.group("present") and m.group("rest").strip(" |:")):
             absent = m.group("absent") is not None
             default = False if absent else (True if minutes else None)
             rest = m.group("rest").strip(" |:")
@@ -110,10 +111,14 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
                 _add_all(people, rest, default)
             continue
         if not collecting:
+            if text.endswith(":") and len(text) <= 40 and default is not None and not in_item:
+                collecting = True  # "Fra forvaltningen:" – a group of the same list
             continue
         if _STOP_LABEL.match(text) or len(text) > 300:
             collecting = table = False
             continue
+        if text.endswith(":") and len(text) <= 40:
+            continue  # "Borgerrepræsentanter:" heads a group of the list
         if table:
             cells = [c.strip() for c in re.split(r"\t|\|", text) if c.strip()]
             if cells:
@@ -202,9 +207,12 @@ def _split_top_level(text: str) -> list[str]:
     return merged
 
 
+_STATUS_AFTER = re.compile(r"(?:\s+[-–]|:)\s+(?P<word>[A-Za-zæøåÆØÅ ]+)(?=\s*(?:\(|$))")
+
+
 def _participant(token: str, present: bool | None) -> Participant | None:
-    # "Name (A) - Deltog" / "Name - Afbud", and "Name (A), ferie" / "Name, A, (sygdom)" / "Name (A), sag 12-14"
-    if m := re.search(r"\s+[-–]\s+(?P<word>[A-Za-zæøåÆØÅ ]+)$", token):
+    # "Name (A) - Deltog" / "Name - Afbud" / "Name: Deltog", and "Name (A), ferie" / "Name, A, (sygdom)"
+    if m := _STATUS_AFTER.search(token):
         word = m.group("word").strip()
         if _ABSENT_WORDS.match(word):
             present, token = False, token[: m.start()]
