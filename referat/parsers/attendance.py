@@ -65,10 +65,11 @@ _NAMES_BEFORE = [
     (re.compile(r"\s(?:havde|har)\s+meldt\s+afbud\b"), False),
     (re.compile(r"\sudeblev\b"), False),
     (re.compile(r"\s(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"), True),
+    (re.compile(r"\s(?:ankom|forlod\s+mødet)\b"), True),  # came late or left early: attended
 ]
 _SENTENCE_START = re.compile(r"(?:[.!?:;]\s|\n|\bi\s+stedet\s+(?:mødte|deltog)\s|,\s+og\s)", re.I)
 _TRAILING_NAME = re.compile(r"(?:[A-ZÆØÅ][\w.\-]*\s+){1,4}[A-ZÆØÅ][\w.\-]*(?:\s*\([^()]{1,40}\))?\s*$")
-_MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev", re.IGNORECASE)
+_MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev|ankom|forlod mødet", re.IGNORECASE)
 _MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald|i mødet deltog|følgende)", re.IGNORECASE)
 _TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")  # "|---|---|" under a Markdown table's header
@@ -93,11 +94,10 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
     default: bool | None = None
     collecting = False
     table = False
+    misses = 0  # lines in a row under a label that name nobody: two end the list
     for line in header:
         text = line.text.strip(" •*-|")
         if not text or _TABLE_RULE.match(text):
-            if collecting and people and not text:
-                collecting = table = False
             continue
         if _TABLE_HEADER.match(text):
             collecting, table, default = True, True, True if minutes else None
@@ -106,7 +106,7 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
             absent = m.group("absent") is not None
             default = False if absent else (True if minutes else None)
             rest = m.group("rest").strip(" |:")
-            collecting, table = not rest, False
+            collecting, table, misses = not rest, False, 0
             if rest and not re.fullmatch(r"(?:ingen|-|intet)\.?", rest, re.I):
                 _add_all(people, rest, default)
             continue
@@ -126,7 +126,11 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
                 present = False if _ABSENT_WORDS.match(status) else True if _PRESENT_WORDS.match(status) else default
                 _add_all(people, cells[0], present)
             continue
-        _add_all(people, text, default)
+        if _add_all(people, text, default) or re.fullmatch(r"(?:ingen|intet|-)\.?", text, re.I):
+            misses = 0
+        else:
+            misses += 1
+            collecting = misses < 2
 
 
 def _read_sentences(text: str, people: dict[str, Participant]) -> None:
@@ -149,8 +153,10 @@ def _format(person: Participant) -> str:
     return person.name + (f" ({person.party})" if person.party else "")
 
 
-def _add_all(people: dict[str, Participant], text: str, present: bool | None, sentence: bool = False) -> None:
-    for person in participants_in(text, present, sentence):
+def _add_all(people: dict[str, Participant], text: str, present: bool | None, sentence: bool = False) -> int:
+    """Add the people `text` names; how many it named."""
+    found = participants_in(text, present, sentence)
+    for person in found:
         key = person.name.casefold()
         known = people.get(key)
         if known is None:
@@ -160,6 +166,7 @@ def _add_all(people: dict[str, Participant], text: str, present: bool | None, se
         known.role = known.role or person.role
         if person.present is False or known.present is None:
             known.present = person.present
+    return len(found)
 
 
 def participants_in(text: str, present: bool | None, sentence: bool = False) -> list[Participant]:
