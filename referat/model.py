@@ -88,7 +88,7 @@ class AgendaItem:
 @dataclass(slots=True)
 class Meeting:
     committee: str
-    date: date
+    date: date | None  # None where the page prints no date anywhere (a page of one item)
     start_time: str | None = None  # "13:00"
     location: str | None = None
     participants: list[Participant] = field(default_factory=list)
@@ -183,7 +183,7 @@ def _item_dict(i: AgendaItem) -> dict[str, Any]:
 def _meeting_dict(m: Meeting) -> dict[str, Any]:
     return {
         "committee": m.committee,
-        "date": m.date.isoformat(),
+        "date": m.date.isoformat() if m.date else None,
         "start_time": m.start_time,
         "location": m.location,
         "participants": [
@@ -207,7 +207,7 @@ def document_from_dict(data: dict[str, Any]) -> Document:
     if m := data.get("meeting"):
         doc.meeting = Meeting(
             committee=m["committee"],
-            date=date.fromisoformat(m["date"]),
+            date=date.fromisoformat(m["date"]) if m.get("date") else None,
             start_time=m.get("start_time"),
             location=m.get("location"),
             participants=[Participant(**p) for p in m.get("participants") or []],

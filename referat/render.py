@@ -27,7 +27,7 @@ def document_summary(doc: Document) -> str:
     if doc.title:
         lines.append(f"  {doc.title}")
     if m := doc.meeting:
-        when = danish_date(m.date) + (f" kl. {m.start_time}" if m.start_time else "")
+        when = (danish_date(m.date) if m.date else "(no date)") + (f" kl. {m.start_time}" if m.start_time else "")
         lines.append(f"  {m.committee or '(unknown committee)'}, {when}" + (f", {m.location}" if m.location else ""))
         if m.participants:
             present = sum(1 for p in m.participants if p.present)

@@ -42,7 +42,7 @@ def item_hit(row: S.ItemRow) -> dict[str, Any]:
 
 
 def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
-    return sorted(rows, key=lambda r: (r.meeting.date, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
+    return sorted(rows, key=lambda r: (r.meeting.date or date.min, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
 
 
 
@@ -72,7 +72,7 @@ def column_hits(session: Session, *where: Any) -> list[dict[str, Any]]:
     rows = sorted({r.id: r for r in rows}.values(), key=lambda r: (r.date, _RANK.get(r.committee.casefold(), 0), r.committee, r.position))
     return [
         {
-            "id": r.uid, "kind": "item", "meeting_date": r.date.isoformat(), "committee": r.committee,
+            "id": r.uid, "kind": "item", "meeting_date": r.date.isoformat() if r.date else None, "committee": r.committee,
             "item_number": r.number, "title": r.title, "case_number": r.case_number, "outcome": r.outcome,
             "decision": r.decision, "score": 0.0, "snippet": _excerpt(summaries.get(r.id, "")), "source": r.source,
         }  # fmt: skip
@@ -203,7 +203,7 @@ def history_markdown(history: dict[str, Any]) -> str:
     heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
     lines = [f"## {heading}", ""]
     for step in history["steps"]:
-        day = danish_date(date.fromisoformat(step["meeting_date"]))
+        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
         lines.append(f"- **{step['committee']}, {day}{_punkt(step['item_number'])}**: {step['title']}  ")
         lines.append(f"  Beslutning: {_decision_line(step)}")
     if history["unresolved"]:
@@ -220,7 +220,7 @@ def history_html(history: dict[str, Any]) -> str:
     heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
     parts = [f"<h2>{e(heading)}</h2>", "<ol class=\"sagsforloeb\">"]
     for step in history["steps"]:
-        day = danish_date(date.fromisoformat(step["meeting_date"]))
+        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
         parts.append(
             f"<li><strong>{e(step['committee'])}, {e(day)}{e(_punkt(step['item_number']))}</strong>: {e(step['title'])}"
             f"<br>Beslutning: {e(_decision_line(step))}</li>"

@@ -127,7 +127,7 @@ class MeetingRow(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
     committee: Mapped[str] = mapped_column(Txt, index=True)
     committee_slug: Mapped[str] = mapped_column(Txt)
-    date: Mapped[date] = mapped_column(Date, index=True)
+    date: Mapped[date | None] = mapped_column(Date, index=True)
     start_time: Mapped[str | None] = mapped_column(Txt)
     location: Mapped[str | None] = mapped_column(Txt)
     kind: Mapped[str] = mapped_column(Str(16))  # minutes | agenda
@@ -387,9 +387,11 @@ def case_key(case_number: str | None) -> str | None:
     return re.sub(r"[\u2010-\u2015\u2212]", "-", key) or None
 
 
-def item_uid(committee_slug: str, meeting_date: date, number: int | None) -> str:
-    """An item without a printed number (a page of one item) is "-x"; a second one "-x-2"."""
-    return f"{committee_slug}-{meeting_date.isoformat()}-{'x' if number is None else number}"
+def item_uid(committee_slug: str, meeting_date: date | None, number: int | None) -> str:
+    """An item without a printed number (a page of one item) is "-x"; a second one "-x-2"; a
+    meeting without a date is "udateret"."""
+    day = meeting_date.isoformat() if meeting_date else "udateret"
+    return f"{committee_slug}-{day}-{'x' if number is None else number}"
 
 
 def _now() -> datetime:
@@ -500,6 +502,8 @@ def _claim_meeting(session: Session, row: DocumentRow, meeting: model.Meeting, k
     Minutes beat an agenda whatever the order; between equals the later-ingested document wins.
     """
     committee = slug(meeting.committee)
+    if meeting.date is None:
+        return True  # undated pages (one item each) are no versions of one another
     rivals = session.execute(
         select(MeetingRow.id, MeetingRow.kind, MeetingRow.document_id).where(
             MeetingRow.committee_slug == committee,
@@ -601,7 +605,7 @@ def _insert_meeting(session: Session, document_id: int, m: model.Meeting, kind: 
     )
 
 
-def _free_uids(session: Session, committee: str, meeting_date: date, numbers: list[int | None]) -> list[str]:
+def _free_uids(session: Session, committee: str, meeting_date: date | None, numbers: list[int | None]) -> list[str]:
     """One uid per item: the plain form when free, else "-2", "-3", ... (duplicates, slug clashes)."""
     # Every uid starting with this committee and date belongs to a meeting with the same slug and
     # date, so the (indexed) meeting identity finds them all; a LIKE on uid would scan every item.
@@ -609,7 +613,7 @@ def _free_uids(session: Session, committee: str, meeting_date: date, numbers: li
         session.scalars(
             select(ItemRow.uid)
             .join(MeetingRow, ItemRow.meeting_id == MeetingRow.id)
-            .where(MeetingRow.committee_slug == committee, MeetingRow.date == meeting_date)
+            .where(MeetingRow.committee_slug == committee, MeetingRow.date.is_(None) if meeting_date is None else MeetingRow.date == meeting_date)
         )
     )
     out = []

@@ -52,13 +52,14 @@ def parse_date(text: str) -> date | None:
 
 _NAME_DATE = re.compile(
     r"(?<!\d)(?:(?P<d>\d{1,2})[-_.](?P<m>\d{1,2})[-_.](?P<y>(?:19|20)\d{2})|(?P<y2>(?:19|20)\d{2})[-_.](?P<m2>\d{2})[-_.](?P<d2>\d{2}))(?!\d)"
-    # kk.dk: ".../møde-22042021/referat/punkt-10"
-    r"|(?:møde|moede|mode)-(?P<d3>\d{2})(?P<m3>\d{2})(?P<y3>(?:19|20)\d{2})(?!\d)"
+    # kk.dk: ".../møde-22042021/referat/punkt-10", ".../modemateriale/22032018/edoc-agenda/…"
+    r"|(?:møde-|moede-|mode-|/)(?P<d3>[0-3]\d)(?P<m3>[01]\d)(?P<y3>(?:19|20)\d{2})(?=/|$|\?)"
 )
 
 
 def date_in_name(name: str) -> date | None:
-    """The last date in a file name or URL ("…/okonomiudvalget-15-01-2024", "referat_2024-01-15.pdf")."""
+    """The last date in a file name or URL ("…/okonomiudvalget-15-01-2024", "referat_2024-01-15.pdf",
+    "…/Moede-i-regionsraadet-den-22.marts-2022.aspx")."""
     found = None
     for m in _NAME_DATE.finditer(name):
         try:
@@ -70,6 +71,8 @@ def date_in_name(name: str) -> date | None:
                 found = date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2")))
         except ValueError:
             continue
+    if found is None and (spelled := find_dates(re.sub(r"[-_/]+", " ", name))):
+        found = spelled[-1][0]
     return found
 
 

@@ -175,12 +175,19 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     if meeting_date is None and (meeting_date := date_in_source(source)):
         warnings.append(f"No meeting date in the heading; used the date in the document's name ({meeting_date.isoformat()}).")
     if meeting_date is None:
+        # A dated decision heading ("Beslutning i Byrådet den 29-06-2016") names the meeting's day;
+        # otherwise the first date of a whole document, but never the body of a page of one item
+        # without a number (it mentions other dates): that page keeps no date.
         dates = [d for heading in decision_headings for d, _ in find_dates(heading)]
-        dates = dates or [d for d, _ in find_dates("\n".join(line.text for line in lines))]
-        if not dates:
+        if not dates and first.form != "unnumbered":
+            dates = [d for d, _ in find_dates("\n".join(line.text for line in lines))]
+        if dates:
+            meeting_date = dates[0]
+            warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
+        elif any(h.confirmed for h in headings):
+            warnings.append("No meeting date anywhere in the document.")
+        else:
             return None
-        meeting_date = dates[0]
-        warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
     has_decisions = any(item.decision for item in items)
     is_minutes = has_decisions or any(re.search(r"\breferat\b", line.text, re.I) for line in header[:5])
     if is_minutes:

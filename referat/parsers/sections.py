@@ -55,7 +55,7 @@ _BODY_HEADING = re.compile(
 # "Borgerrepræsentationens beslutning i mødet den 4. maj 2023", "Økonomiudvalgets beslutning den
 # 12-01-2019", "Teknik- og Miljøudvalget, 10. september 2019, pkt. 65:": a body's decision heading.
 _BODY_FIRST_HEADING = re.compile(
-    r"^(?P<body>[A-ZÆØÅ][\w\-–, ]{2,80}?s)\s+(?P<kind>beslutning|indstilling|anbefaling)\b[\w\s,.\-–/:]{0,60}$"
+    r"^(?P<body>[A-ZÆØÅ][\w\-–, ]{2,80}?s)\s+(?P<kind>beslutning|indstilling|anbefaling)\b[\w\s,.\-–/]{0,60}$"
 )
 _FIELD_LABELS = {"fraværende", "afbud"}
 _LONGEST_PLAIN_HEADING = max(len(h) for h in SECTION_HEADINGS) + 1

@@ -482,7 +482,7 @@ class Web:
             return self.not_found(request, "no item with that id.")
         from referat.model import _item_dict
 
-        out = {"id": stored.uid, "kind": "item", "committee": stored.committee, "meeting_date": stored.meeting_date.isoformat(),
+        out = {"id": stored.uid, "kind": "item", "committee": stored.committee, "meeting_date": stored.meeting_date.isoformat() if stored.meeting_date else None,
                "item_number": stored.item.number, "meeting_kind": stored.meeting_kind, "source": stored.source,
                "sha256": stored.sha256, "document_url": f"/dokument/{stored.sha256}"}  # fmt: skip
         out.update(_item_dict(stored.item))

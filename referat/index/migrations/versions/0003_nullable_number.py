@@ -1,4 +1,4 @@
-"""items.number may be null: a page showing one item often prints no number
+"""items.number and meetings.date may be null: a page showing one item often prints neither
 
 Revision ID: 0003_nullable_number
 Revises: 0002_owed_work
@@ -17,8 +17,12 @@ def upgrade() -> None:
     # batch mode: SQLite cannot ALTER a column's nullability in place; Alembic copies the table.
     with op.batch_alter_table("items") as batch:
         batch.alter_column("number", existing_type=sa.Integer(), nullable=True)
+    with op.batch_alter_table("meetings") as batch:  # a page that prints no meeting date
+        batch.alter_column("date", existing_type=sa.Date(), nullable=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("meetings") as batch:
+        batch.alter_column("date", existing_type=sa.Date(), nullable=False)
     with op.batch_alter_table("items") as batch:
         batch.alter_column("number", existing_type=sa.Integer(), nullable=False)
