@@ -12,15 +12,13 @@ from __future__ import annotations
 from referat.model import Document, DocumentKind
 from referat.parsers.budget import parse_budget_agreement
 from referat.parsers.document import parse_document
-from referat.parsers.minutes import looks_like_minutes, parse_minutes
+from referat.parsers.minutes import NOT_READ_AS_MINUTES, looks_like_minutes, parse_minutes
 from referat.parsers.text import split_lines
 
 # Raised whenever the parser reads documents differently, so stored originals are read again
 # (`referat reparse`; commands say so in one line while any document was read by an older one).
 # 2: minutes of any municipality's layout (issue 10).
 PARSER_VERSION = "2"
-# How a document that looks like minutes but yielded no agenda item says so (counted by `stats`).
-NOT_READ_AS_MINUTES = "This looks like minutes or an agenda, but no agenda item could be read"
 
 __all__ = ["parse", "PARSER_VERSION", "NOT_READ_AS_MINUTES"]
 

@@ -126,7 +126,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         if len(headings) == 1 and (number := item_number_in_source(source)) is not None:
             headings[0].number = number  # kk.dk/…/referat/punkt-10: one item, its number only in the address
     if not headings:
-        return None
+        return _meeting_without_item_text(lines, toc_lines, source)
     warnings: list[str] = []
     first = headings[0]
     header_end = first.header_end if first.header_end is not None else first.index
@@ -205,6 +205,29 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, warnings)
 
 
+def _meeting_without_item_text(lines: list[Line], toc_lines: set[int], source: str) -> MinutesResult | None:
+    """A page that is a meeting's minutes or agenda by its header (it calls itself Referat or
+    Dagsorden, names the body and the day) but holds none of its items' text: the list of items
+    only, or attendance before a cut. The meeting is kept, with its attendance and a warning."""
+    head = [line for i, line in enumerate(lines[:80]) if i not in toc_lines]
+    if not any(_MINUTES_WORDS.search(line.text) for line in head[:25] if line.text):
+        return None
+    committee = find_committee(head, source, [])
+    meeting_date = find_meeting_date(head) or date_in_source(source)
+    if committee is None or meeting_date is None:
+        return None
+    is_minutes = any(re.search(r"\b(?:referat|beslutning)", line.text, re.I) for line in head[:25])
+    meeting = Meeting(
+        committee=committee, date=meeting_date, start_time=find_start_time(head), location=find_location(head),
+        participants=parse_attendance(head, [], minutes=is_minutes), items=[],
+    )  # fmt: skip
+    warning = f"{NOT_READ_AS_MINUTES}: the meeting is kept without items."
+    title = next((line.text for line in head if line.text), None)
+    return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, [warning])
+
+
+# How a document that looks like minutes but yielded no agenda item says so (counted by `stats`).
+NOT_READ_AS_MINUTES = "This looks like minutes or an agenda, but no agenda item could be read"
 _MINUTES_WORDS = re.compile(r"\b(?:referat|dagsorden|beslutningsprotokol|mødedato|mødested)\b", re.IGNORECASE)
 
 
