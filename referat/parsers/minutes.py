@@ -184,7 +184,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         if dates:
             meeting_date = dates[0]
             warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
-        elif any(h.confirmed for h in headings):
+        elif any(h.confirmed for h in headings) and (first.form == "unnumbered" or _calls_itself_minutes(header)):
             warnings.append("No meeting date anywhere in the document.")
         else:
             return None
@@ -210,7 +210,7 @@ def _meeting_without_item_text(lines: list[Line], toc_lines: set[int], source: s
     Dagsorden, names the body and the day) but holds none of its items' text: the list of items
     only, or attendance before a cut. The meeting is kept, with its attendance and a warning."""
     head = [line for i, line in enumerate(lines[:80]) if i not in toc_lines]
-    if not any(_MINUTES_WORDS.search(line.text) for line in head[:25] if line.text):
+    if not _calls_itself_minutes(head) or _lists_meetings(head):
         return None
     committee = find_committee(head, source, [])
     meeting_date = find_meeting_date(head) or date_in_source(source)
@@ -224,6 +224,17 @@ def _meeting_without_item_text(lines: list[Line], toc_lines: set[int], source: s
     warning = f"{NOT_READ_AS_MINUTES}: the meeting is kept without items."
     title = next((line.text for line in head if line.text), None)
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, [warning])
+
+
+def _calls_itself_minutes(head: list[Line]) -> bool:
+    return any(_MINUTES_WORDS.search(line.text) for line in head[:25] if line.text)
+
+
+def _lists_meetings(head: list[Line]) -> bool:
+    """An index of meetings ("Referat Økonomiudvalget tirsdag den 7. september 2010" line after
+    line), not one meeting."""
+    dated = [line.text for line in head if line.text and _MINUTES_WORDS.search(line.text) and find_dates(line.text)]
+    return len(set(dated)) >= 3
 
 
 # How a document that looks like minutes but yielded no agenda item says so (counted by `stats`).
