@@ -20,7 +20,8 @@ KLE_PREFIX_RE = re.compile(r"^\d{2}(?:\.\d{2}(?:\.\d{2}(?:-(?:[A-ZÆØÅ]\d{2}|\
 # "SAGSNR"); "Sag nr." too, unless what follows is a short item number ("Sag nr. 130").
 _CASE_LABEL = (
     r"(?:Sagsnr|Sags\s?nr|Sagsnummer|Sags-?nummer|Journalnr|Journal\s?nr|Journalnummer|J\.\s?nr|Jnr|Sags-?ID|Sagsid|"
-    r"Sag\s?nr(?!\.?\s*[:.]?\s*\d{1,4}(?:[.)]|\s|$)))"
+    r"Sag\s?nr(?!\.?\s*[:.]?\s*\d{1,4}(?:[.)]|\s|$))"
+    r"|Sag(?=\s*:?\s+\d+[-/]\d))"  # "Sag 307-2021-4410", not "Sag 130" (an item number)
 )
 # A KLE code printed with the case number is part of it: "00.01.00A04 - 2007/34364".
 _CASE_VALUE = r"(?P<number>(?:\d{2}\.\d{2}\.\d{2}[A-ZÆØÅ]\d{2}\s+-\s+)?[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])"

@@ -119,7 +119,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     toc_lines, toc = find_toc(lines)
     headings = find_item_headings(lines, toc_lines, {fold_key(e.title) for e in toc})
     if not headings:
-        meeting_page = item_number_in_source(source) is not None or any(
+        meeting_page = item_number_in_source(source) is not None or bool(_AGENDA_ADDRESS.search(source)) or any(
             re.match(r"^(?:Mødedato|Dato|Mødested)\s*:", line.text) for line in lines[:40]
         )
         headings = find_unnumbered_items(lines, toc_lines, meeting_page)
@@ -184,7 +184,9 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         if dates:
             meeting_date = dates[0]
             warnings.append(f"No meeting date in the heading; used the first date in the text ({meeting_date.isoformat()}).")
-        elif any(h.confirmed for h in headings) and (first.form == "unnumbered" or _calls_itself_minutes(header)):
+        elif any(h.confirmed for h in headings) and (
+            first.form == "unnumbered" or _calls_itself_minutes(header) or _AGENDA_ADDRESS.search(source)
+        ):
             warnings.append("No meeting date anywhere in the document.")
         else:
             return None
@@ -224,6 +226,10 @@ def _meeting_without_item_text(lines: list[Line], toc_lines: set[int], source: s
     warning = f"{NOT_READ_AS_MINUTES}: the meeting is kept without items."
     title = next((line.text for line in head if line.text), None)
     return MinutesResult(meeting, "minutes" if is_minutes else "agenda", title, [warning])
+
+
+# An address that says the page is part of an agenda or minutes ("…/agenda_item/…", "ShowAgenda.asp").
+_AGENDA_ADDRESS = re.compile(r"agenda|dagsorden|referat|moede|møde|m%c3%b8de|edoc", re.IGNORECASE)
 
 
 def _calls_itself_minutes(head: list[Line]) -> bool:
