@@ -21,11 +21,13 @@ KLE_PREFIX_RE = re.compile(r"^\d{2}(?:\.\d{2}(?:\.\d{2}(?:-(?:[A-ZÆØÅ]\d{2}|\
 _CASE_LABEL = (
     r"(?:Sagsnr|Sags\s?nr|Sagsnummer|Sags-?nummer|Journalnr|Journal\s?nr|Journalnummer|J\.\s?nr|Jnr|Sags-?ID|Sagsid|"
     r"Sag\s?nr(?!\.?\s*[:.]?\s*\d{1,4}(?:[.)]|\s|$))"
-    r"|Sag(?=\s*:?\s+\d+[-/]\d))"  # "Sag 307-2021-4410", not "Sag 130" (an item number)
+    r"|Sag(?=\s*:?\s+\d+[-/.]\d))"  # "Sag 307-2021-4410", "Sag: 01.02.05-P16-4-20", not "Sag 130" (an item number)
 )
 # A KLE code printed with the case number is part of it: "00.01.00A04 - 2007/34364".
 _CASE_VALUE = r"(?P<number>(?:\d{2}\.\d{2}\.\d{2}[A-ZÆØÅ]\d{2}\s+-\s+)?[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])"
 LABELLED_CASE_RE = re.compile(rf"^{_CASE_LABEL}\.?\s*[:.]?\s*{_CASE_VALUE}\s*$", re.IGNORECASE)
+# The label alone, its value on the next line ("SAGSNR" / "22/3310", "Sagsnr:" / "08/0112").
+CASE_LABEL_ALONE = re.compile(r"^(?:Sagsnr|Sags\s?nr|Sagsnummer|Journalnr|Journal\s?nr|J\.\s?nr|Sagsid|Sags-?ID)\.?\s*:?$", re.IGNORECASE)
 # A labelled number inside a longer line: "Dok.nr.: 2005 Sagsid.: 14/19290 Initialer: anba".
 _LABELLED_CASE_INSIDE = re.compile(rf"(?:(?<![\w.])|(?<=[a-zæøå])(?=[A-Z])){_CASE_LABEL}\.?\s*[:.]?\s*{_CASE_VALUE}", re.IGNORECASE)
 # An unlabelled number alone on the line under a heading: "2019-012345", "19/12345", "EMN-2020-01234".

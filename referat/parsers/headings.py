@@ -33,13 +33,13 @@ LABELLED_HEADING = re.compile(
 # "3. Title", "3) Title", "129 Title", "4 Åbent Title": the title starts with a capital or a quote.
 NUMBERED_HEADING = re.compile(
     rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+|(?=[A-ZÆØÅ][a-zæøå]))(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
-    r"(?P<title>[A-ZÆØÅ\"“”«'(].{1,250})$"
+    r"(?P<title>(?:[A-ZÆØÅ\"“”«'(]|\d{1,2}\.\s+[a-zæøå]).{1,250})$"  # "1. 4. kvartal - økonomirapport"
 )
 # What a labelled heading starts with: a cheap test before the patterns run on a line.
 _LABEL_STARTS = ("Punkt", "PUNKT", "Pkt", "PKT", "Dagsorden", "DAGSORDEN", "Sag nr", "Sag  nr", "Sagnr", "Sagsnr", "SAG NR", "Nr", "NR")
 # "Sag nr. 130" / "Punkt 130" alone on the line under its title.
 NUMBER_ALONE = re.compile(rf"^(?:Sag\s+nr\.?|Sagnr\.?|Punkt|Pkt\.?|Dagsordenspunkt|Nr\.?)\s*{_NUMBER}\.?(?:\s*\([^()]{{1,30}}\))?$")
-_STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?")
+_STATUS_WORD = re.compile(r"^(?:Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?(?=[A-ZÆØÅ0-9\"“«])")  # not "Lukket punkt: …"
 # Lines that say an item's record starts: "Dok.nr.: 1965", "Sagsid.: 14/40", "Åben sag", "Initialer:".
 RECORD_FIELD = re.compile(
     r"^(?:Dok\.?\s?nr|Sagsid|Sags-?id|Sagsnr|Sags\s?nr|Sag\s?nr|J\.\s?nr|Journal\s?nr|Journalnummer|Initialer|Sagsbehandler|Sagsgang|SAGSGANG|Beslutningstema|Kompetence|Beslutningskompetence|Resumé|Resume)\b"
@@ -189,9 +189,18 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
         if kept and c.number is not None and kept[-1].number is not None and c.number <= kept[-1].number:
             continue
         if family == "numbered" and c.title.endswith((".", ":", ";", ",")) and fold_key(c.title) not in toc_titles:
-            continue  # a numbered sentence, not a title
+            if not _record_follows(lines, c.body_start):
+                continue  # a numbered sentence, not a title ("44. Orientering: Status." with its Sagsid. below is one)
         kept.append(c)
     return kept
+
+
+def _record_follows(lines: list[Line], start: int) -> bool:
+    for j in range(start, min(len(lines), start + 4)):
+        if lines[j].text:
+            text = lines[j].text
+            return bool(RECORD_FIELD.match(text) or case_number_in_line(text) or case_number_label_in_line(text))
+    return False
 
 
 def _sentence_about_an_item(title: str) -> bool:

@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 from referat.model import AgendaItem, Meeting, Section
 from referat.parsers import sections as S
 from referat.parsers.attendance import parse_attendance
-from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
+from referat.parsers.casenumbers import CASE_LABEL_ALONE, LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
@@ -311,6 +311,7 @@ def _parse_item(
     title, i = _whole_title(heading, title, body, toc_title)
 
     sections: list[Section] = []
+    label_waiting = False
     pre: list[Line] = []
     current: tuple[str, list[Line]] | None = None
     for line in body[i:]:
@@ -330,6 +331,12 @@ def _parse_item(
                 continue
             if case_number is None and len(pre) < 8 and (number := case_number_label_in_line(text)):
                 case_number = number  # "Sagsnr.: 330-2018-3619 Dok.nr.: 330-2018-500301 Åbent" (a field row)
+                continue
+            if case_number is None and label_waiting and (number := case_number_in_line(f"Sagsnr. {text}")):
+                case_number, label_waiting = number, False  # "SAGSNR" / "08/0112": the value under its label
+                continue
+            if case_number is None and len(pre) < 8 and CASE_LABEL_ALONE.match(text):
+                label_waiting = True
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
         inline = None
@@ -405,6 +412,9 @@ def _ends_title(text: str) -> bool:
     return bool(
         text.startswith(("- ", "• ", "* ", "– "))
         or RECORD_FIELD.match(text)
+        or case_number_label_in_line(text)
+        or CASE_LABEL_ALONE.match(text)
+        or S.inline_section(text)
         or S.section_heading(text)
         or case_number_in_line(text)
         or LABELLED_CASE_RE.match(text)
