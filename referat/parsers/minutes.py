@@ -38,6 +38,9 @@ TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
+_TITLE_CASE_PREFIX = re.compile(r"^(?P<number>[A-ZÆØÅ]{1,4}\s\d{1,5}/\d{2,4})\.\s+(?=[A-ZÆØÅ\"“])")
+# An empty type-mark slot "( )" and a stray Markdown "#" that some exports leave after a title.
+_TITLE_LEFTOVERS = re.compile(r"\s*(?:\(\s*\)|#+)\s*$")
 _INLINE_ROLES = (S.DECISION, S.RECOMMENDATION, S.PREVIOUS)
 _TITLE_CASE_SUFFIX = re.compile(r"\s*\(?\b(?:Sagsnr|Sag nr|Journalnr|J\.\s?nr)\.?\s*:?\s*(?P<number>[\wÆØÅæøå][\wÆØÅæøå./-]*[\wÆØÅæøå])\)?\s*$", re.I)
 
@@ -304,6 +307,9 @@ def _parse_item(
         closed_item = False
     if m := _TITLE_CASE_SUFFIX.search(title):
         case_number, title = m.group("number"), title[: m.start()].strip()
+    if m := _TITLE_CASE_PREFIX.match(title):  # "BR 263/07. Garanti for lån …" (København's old protocol)
+        case_number, title = m.group("number"), title[m.end() :]
+    title = _TITLE_LEFTOVERS.sub("", title)
 
     if heading.status and heading.status.casefold().startswith("lukket"):
         closed_item = True
