@@ -247,7 +247,7 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
 
     The page must look like an agenda item: two or more different section headings, one of them
     a decision, a recommendation or a case presentation."""
-    headings: list[tuple[int, str]] = []
+    headings: list[tuple[int, str, str | None]] = []
     for i, line in enumerate(lines):
         if i in skip or not line.text:
             continue
@@ -256,9 +256,9 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
         if heading is None and (inline := S.inline_section(text)):
             heading = inline[0]
         if heading is not None:
-            headings.append((i, fold_key(heading)))
-    keys = {k for _, k in headings}
-    roles = {S.section_role(k) for k in keys}
+            headings.append((i, fold_key(heading), S.section_role(heading)))
+    keys = {k for _, k, _ in headings}
+    roles = {role for _, _, role in headings}
     if not (roles & {S.DECISION, S.RECOMMENDATION} or keys & {"sagsfremstilling", "beslutningstema"}):
         return []
     if len(keys) < 2 and not (meeting_page or any(RECORD_FIELD.match(line.text) for line in lines[: headings[0][0]])):
@@ -269,13 +269,12 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
     items.append(Heading(title_line if title_line is not None else first, None,
                          lines[title_line].text if title_line is not None else "", "unnumbered",
                          title_line + 1 if title_line is not None else first, header_end=first))  # fmt: skip
-    seen: set[str] = set()
-    for i, key in headings:
-        role = S.section_role(key)
+    seen: dict[str, str | None] = {}
+    for i, key, role in headings:
         # The sections start over: a heading seen already in this item, or earlier treatments
         # after a decision (each item of ballerup.dk's web pages starts with "Tidligere behandling").
-        starts_over = (key in seen and key != "bilag" and _role_starts_over(key)) or (
-            role == S.PREVIOUS and any(S.section_role(k) == S.DECISION for k in seen)
+        starts_over = (key in seen and key != "bilag" and _role_starts_over(key, role)) or (
+            role == S.PREVIOUS and S.DECISION in seen.values()
         )
         if starts_over:
             previous = _previous_text_line(lines, i, skip)
@@ -283,13 +282,13 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
                 items.append(Heading(previous, None, lines[previous].text, "unnumbered", previous + 1))
             else:
                 items.append(Heading(i, None, "", "unnumbered", i))  # the page lost the item's title
-            seen = set()
-        seen.add(key)
+            seen = {}
+        seen[key] = role
     return items
 
 
-def _role_starts_over(key: str) -> bool:
-    return S.section_role(key) in (S.DECISION, S.RECOMMENDATION) or key in ("sagsfremstilling", "resumé", "resume", "beslutningstema")
+def _role_starts_over(key: str, role: str | None) -> bool:
+    return role in (S.DECISION, S.RECOMMENDATION) or key in ("sagsfremstilling", "resumé", "resume", "beslutningstema")
 
 
 def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -> int | None:
