@@ -54,7 +54,13 @@ def case_number_in_line(line: str) -> str | None:
         return m.group(0)
     if BARE_CASE_RE.match(line) and not _looks_like_date_or_year(line):
         return line
+    if m := _INITIALS_CASE_RE.match(line):
+        return m.group("number")
     return None
+
+
+# "ØKDIKA / 08/2211": older systems print the caseworker's initials before the case number.
+_INITIALS_CASE_RE = re.compile(r"^[A-ZÆØÅ]{2,10}\s*/\s*(?P<number>\d{2,4}/\d{2,6})$")
 
 
 def case_number_label_in_line(line: str) -> str | None:

@@ -53,7 +53,9 @@ _FIELD_LABELS = (
     r"Dok\.\s?nr\.?:|Sagsid\.?:|Sags-?ID:|Sagsnr\.?:|Sags\s?nr\.?:|J\.\s?nr\.?:|Journal\s?nr\.?:|Initialer:|"
     r"Åben sag|Lukket sag|Mødedato:|Mødested:|Mødetidspunkt:|Starttidspunkt for møde:|Sluttidspunkt for møde:|"
     r"Afbud fra:|Afbud:|Fraværende:|Mødedeltagere:|Deltagere:|Dato:|Tidspunkt:|Sted:|Bemærkninger:|Starttidspunkt:|Sluttidspunkt:|"
-    r"Medlemmer:|Til stede:|Beslutningskompetence:|Kompetence:"
+    r"Medlemmer:|Til stede:|Beslutningskompetence:|Kompetence:|Beslutning(?:\s+i\s+[^:\n]{3,80})?:|Indstilling:|Resumé:|"
+    # "ØKDIKA / 08/2211": the caseworker's initials and the case number after an old heading
+    r"[A-ZÆØÅ]{3,10}\s/\s\d{2}/\d{3,6}\b"
 )
 _SHORT_HEADINGS = [h for h in _ONE_WORD_HEADINGS if h.count(" ") <= 3]
 _TRANSCRIPT_BREAK = re.compile(
@@ -66,7 +68,7 @@ _TRANSCRIPT_BREAK = re.compile(
 # "3 1. Godkendelse af dagsorden Dok.nr.: 1965": an item heading inside a page line is a number,
 # a title, and (within a few words) a field that starts an item's record.
 _TRANSCRIPT_ITEM = re.compile(
-    r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag|SAGSNR|SAGS NR|J\.NR)\b)"
+    r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag|SAGSNR|SAGS NR|J\.NR|[A-ZÆØÅ]{3,10}\s/\s\d{2}/\d))"
 )
 _BULLETS = "•◦▪●○■□➢►"
 _PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
@@ -113,13 +115,19 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
 
 
 def _is_transcript(lines: list[Line]) -> bool:
-    """Pages flattened to lines: long lines that start with running page numbers ("1 …", "2 …")."""
-    numbers = [
-        int(m.group(0)) for line in lines if "0" <= line[0][:1] <= "9" and len(line[0]) > _PAGE_LINE and (m := _PAGE_NUMBER.match(line[0]))
-    ]
+    """Pages flattened to lines: lines after a blank that start with running page numbers
+    ("1 …", "2 …", "3 …"), one of them a long page."""
+    numbers, longest = [], 0
+    for k, line in enumerate(lines):
+        text = line[0]
+        if "0" <= text[:1] <= "9" and (k == 0 or not lines[k - 1][0]) and (m := _PAGE_NUMBER.match(text)):
+            numbers.append(int(m.group(0)))
+            longest = max(longest, len(text))
+    if longest <= _PAGE_LINE or not numbers:
+        return False
     if len(numbers) == 1:
-        return numbers[0] == 1 and any(len(line.text) > _LONG_LINE for line in lines)
-    return len(numbers) >= 2 and numbers[0] <= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:3]))
+        return numbers[0] == 1 and longest > _LONG_LINE
+    return numbers[0] <= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:3]))
 
 
 def _is_chrome(text: str) -> bool:
@@ -135,6 +143,9 @@ def _unfold_page(text: str) -> list[Line]:
     text = _PAGE_NUMBER.sub("", text, count=1).lstrip()
     text = _TRANSCRIPT_ITEM.sub("\n", text)
     text = _TRANSCRIPT_BREAK.sub("\n", text)
-    out = [Line(part.strip()) for part in text.split("\n") if part.strip()]
+    out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
     return out
+
+
+_PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")
