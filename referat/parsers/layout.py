@@ -143,9 +143,11 @@ def _unfold_page(text: str) -> list[Line]:
     text = _PAGE_NUMBER.sub("", text, count=1).lstrip()
     text = _TRANSCRIPT_ITEM.sub("\n", text)
     text = _TRANSCRIPT_BREAK.sub("\n", text)
+    text = _INITIALS_AND_CASE.sub("\\1\n", text)
     out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
     return out
 
 
+_INITIALS_AND_CASE = re.compile(r"^([A-ZÆØÅ]{2,10}\s/\s\d{2,4}/\d{2,6})\s+", re.MULTILINE)
 _PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")
