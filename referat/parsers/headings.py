@@ -184,15 +184,37 @@ def _confirm(found: list[Heading], evidence: dict[int, bool], toc_titles: set[st
         }  # fmt: skip
         listed |= _doubled(found, evidence, lines)
         return [c for c in found if c.index not in listed]
-    kept: list[Heading] = []
-    for c in confirmed:
-        if kept and c.number is not None and kept[-1].number is not None and c.number <= kept[-1].number:
-            continue
-        if family == "numbered" and c.title.endswith((".", ":", ";", ",")) and fold_key(c.title) not in toc_titles:
-            if not _record_follows(lines, c.body_start):
-                continue  # a numbered sentence, not a title ("44. Orientering: Status." with its Sagsid. below is one)
-        kept.append(c)
-    return kept
+    plausible = [
+        c for c in confirmed
+        if not (family == "numbered" and c.title.endswith((".", ":", ";", ",")) and fold_key(c.title) not in toc_titles)
+        or _record_follows(lines, c.body_start)  # "44. Orientering: Status." with its Sagsid. below is a title
+    ]  # fmt: skip
+    return _longest_rising(plausible)
+
+
+def _longest_rising(headings: list[Heading]) -> list[Heading]:
+    """The longest run of headings whose numbers rise (an Indstilling's "1. …" inside item 3, or a
+    contents line that looks confirmed, falls out wherever it stands). Patience sorting."""
+    tails: list[int] = []  # tails[k]: index of the smallest last number of a rising run of length k+1
+    previous: list[int] = [-1] * len(headings)
+    for i, h in enumerate(headings):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if headings[tails[mid]].number < h.number:
+                lo = mid + 1
+            else:
+                hi = mid
+        previous[i] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    run, k = [], tails[-1] if tails else -1
+    while k != -1:
+        run.append(headings[k])
+        k = previous[k]
+    return run[::-1]
 
 
 def _record_follows(lines: list[Line], start: int) -> bool:
