@@ -72,7 +72,12 @@ def html_to_text(markup: str, source: str = "web page", max_elements: int = 0) -
     markup, elements = cap_depth(markup)
     if max_elements and elements > max_elements:
         raise ExtractionError(source, f"the web page has {elements:,} elements, more than the limit of {max_elements:,}")
-    tree = LexborHTMLParser(markup)
+    try:
+        tree = LexborHTMLParser(markup)
+    except Exception as error:  # noqa: BLE001 - lexbor says only "Can't parse HTML", mostly when out of memory
+        raise ExtractionError(
+            source, f"the HTML parser gave up ({error}): the page is damaged or needs more memory than the limit"
+        ) from None
     root = _main_content(tree)
     if root is None:
         return ""

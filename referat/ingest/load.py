@@ -168,8 +168,9 @@ def decode_with_warnings(data: bytes) -> tuple[str, list[str]]:
     warnings = []
     if utf8_lines and fallback:
         shown = ", ".join(map(str, fallback[:10])) + (f" and {len(fallback) - 10} more" if len(fallback) > 10 else "")
-        warnings.append(f"line{'s' if len(fallback) > 1 else ''} {shown} {'are' if len(fallback) > 1 else 'is'} "
-                        "not UTF-8 like the rest of the file and were read as Windows-1252; check them")
+        many = len(fallback) > 1
+        warnings.append(f"line{'s' if many else ''} {shown} {'are' if many else 'is'} not UTF-8 like the rest of"
+                        f" the file and {'were' if many else 'was'} read as Windows-1252; check {'them' if many else 'it'}")
     if replaced:
         warnings.append(f"{replaced} bytes are undefined in Windows-1252 and were replaced with \ufffd")
     return "\n".join(out), warnings
