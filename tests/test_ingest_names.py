@@ -103,3 +103,24 @@ def test_a_malformed_sqlite_file_is_one_line_and_json(tmp_path: Path) -> None:
     assert len(stderr.splitlines()) == 1 and "SQL" not in stderr, stderr
     report = json.loads(result.stdout)
     assert "malformed" in report["error"] or "not a database" in report["error"]
+
+
+def test_a_lost_postgresql_connection_is_one_line(pg_url: str) -> None:
+    """The real error of a connection the server dropped: psycopg words it over several lines and
+    SQLAlchemy appends the SQL; the user sees the driver's first line."""
+    from sqlalchemy import create_engine, text
+
+    from referat.errors import one_line
+
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as victim, engine.connect() as killer:
+            pid = victim.execute(text("SELECT pg_backend_pid()")).scalar()
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(Exception) as info:
+                victim.execute(text("SELECT 1 FROM pg_class WHERE relname = :name"), {"name": "documents"})
+    finally:
+        engine.dispose()
+    assert "\n" in str(info.value)  # what used to be printed
+    message = one_line(info.value)
+    assert message.startswith("the database failed: ") and "\n" not in message and "SELECT" not in message
