@@ -136,7 +136,7 @@ def decode_with_warnings(data: bytes) -> tuple[str, list[str]]:
     Windows-1252 (as older Danish systems write) where it is not, with a warning naming the lines.
 
     Line by line because one stray byte (a cp1252 "ø" pasted into a UTF-8 file) must not turn
-    every "Ã¸" of the rest of the file into mojibake; a file that is Windows-1252 throughout gets
+    every other "ø" of the file into "Ã¸"; a file that is Windows-1252 throughout gets
     no warning, as that is a legitimate way to write Danish. Bytes no encoding can read (cp1252
     leaves 0x81, 0x8D, 0x8F, 0x90, 0x9D undefined; a broken UTF-16 pair) become U+FFFD, with a warning.
     """
@@ -162,7 +162,7 @@ def decode_with_warnings(data: bytes) -> tuple[str, list[str]]:
                 utf8_lines += 1
         except UnicodeDecodeError:
             decoded = line.decode("cp1252", errors="replace")
-            replaced += decoded.count("\ufffd") - line.count("\xef\xbf\xbd".encode("latin-1"))
+            replaced += decoded.count("\ufffd")  # cp1252 gives U+FFFD only for its five undefined bytes
             fallback.append(number)
             out.append(decoded)
     warnings = []
