@@ -118,6 +118,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.static(path.lstrip("/"), etag=False)  # Last-Modified only
         if path.startswith("/bilag/"):
             return self.static(path.lstrip("/"))
+        if path == "/dyb-liste":  # a listing page nested a million levels deep, its link at the bottom
+            body = "<html><body>" + "<div>" * 1_000_000 + '<a href="/bilag/budgetopfoelgning.pdf">x</a>'
+            return self.send(200, body.encode(), "text/html")
         if path == "/drypper":  # one byte every 0.3 s for up to 30 s: no read ever times out
             return self.drip(0.3, 100)
         if path == "/langsom":
@@ -665,6 +668,18 @@ def test_crawl_stopped_by_max_pages_says_so(site):
     notice = results[-1]
     assert isinstance(notice, FetchRefused)  # reported as skipped, not as a failure
     assert notice.problem == "crawl stopped after 1 listing page (max_pages); 1 more listing page not read"
+
+
+def test_a_hostile_listing_page_is_read_in_the_worker_in_seconds(site):
+    """Before, its links were extracted in the crawling process, by a parser quadratic in depth."""
+    _, base = site
+    source = source_for(base, start_urls=[f"{base}/dyb-liste"])
+    started = time.monotonic()
+    with Fetcher(settings()) as fetcher:
+        results = list(crawl(source, fetcher))
+    assert time.monotonic() - started < 10
+    assert not [r.problem for r in results if not isinstance(r, Fetched)]
+    assert [r.url for r in results if isinstance(r, Fetched)] == [f"{base}/bilag/budgetopfoelgning.pdf"]
 
 
 def test_crawl_reports_a_failing_start_page_and_ends(site):

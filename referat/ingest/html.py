@@ -31,8 +31,9 @@ MAX_DEPTH = 512
 _STRUCTURE = frozenset(
     "table caption thead tbody tfoot tr td th ul ol li dl dt dd p h1 h2 h3 h4 h5 h6 pre main article".split()
 )
-# Raw text: their content is not markup, and they must keep their tags (a script must stay a script).
-_RAW_TEXT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
+# Never flattened: raw text (its content is not markup: a script must stay a script) and links (a
+# crawl reads a listing page's links wherever they are). They do not count as a level either.
+_KEPT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext a area".split())
 # Elements whose start tag has no end tag: they never open a level.
 _VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
 # Elements a repeated start tag closes ("<li>a<li>b", "<p>a<p>b"): siblings, not one level deeper.
@@ -88,7 +89,7 @@ def html_to_text(markup: str, source: str = "web page", max_elements: int = 0) -
 
 def cap_depth(markup: str, max_depth: int = MAX_DEPTH) -> tuple[str, int]:
     """`markup` with the tags of elements nested deeper than `max_depth` removed (twice that for
-    the elements in _STRUCTURE; never those of script and the like), and the number of elements
+    the elements in _STRUCTURE; never those in _KEPT), and the number of elements
     kept. One pass over the tags, linear in the size of the page.
 
     The depth is a tokenizer's estimate (void elements, "/>" and repeated <p>/<li>/<td> handled;
@@ -104,7 +105,8 @@ def cap_depth(markup: str, max_depth: int = MAX_DEPTH) -> tuple[str, int]:
     def tag(match: re.Match[str]) -> str:
         nonlocal kept
         closing, name = match.group(1), match.group(2).lower()
-        if name in _VOID or name in _RAW_TEXT:
+        if name in _VOID or name in _KEPT:
+            kept += not closing
             return match.group(0)
         if closing:
             if dropped.get(name):

@@ -48,10 +48,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from referat.errors import FetchError, InputError
+from referat.errors import ExtractionError, FetchError, InputError
 from referat.ingest.fetch import Fetched, Fetcher, FetchRefused, host_allowed, normalize_url
 from referat.ingest.html import cap_depth
-from referat.ingest.load import decode
+from referat.ingest.load import ExtractLimits, decode, run_limited
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,12 @@ class _Crawl:
                 kind = page.media_type or "unknown content"
                 yield FetchError(page_url, f"a listing page must be HTML, not {kind}")
                 continue
-            for link in extract_links(page.content or b"", page.final_url, page.content_type):
+            try:
+                links = self.links_of(page)
+            except FetchError as error:
+                yield error
+                continue
+            for link in links:
                 kind, target = self.new(link)
                 if kind is None:
                     continue
@@ -349,11 +354,22 @@ class _Crawl:
         self.budget -= 1
         yield self.get(url, referrer)
 
+    @staticmethod
+    def links_of(fetched: Fetched) -> list[str]:
+        """`extract_links` in the extractors' worker, under their time and memory limits: a listing
+        page is as untrusted as any other (FetchError naming it when it is over them)."""
+        limits = ExtractLimits()
+        try:
+            return run_limited(extract_links, (fetched.content or b"", fetched.final_url, fetched.content_type), {},
+                               source=fetched.url, limits=limits, timeout=limits.timeout_s,
+                               damaged="reading the links of the page crashed: it is damaged")
+        except ExtractionError as error:
+            raise FetchError(fetched.url, error.problem) from None
+
     def document_links(self, fetched: Fetched) -> list[str]:
         if not _is_html(fetched):
             return []
-        links = extract_links(fetched.content or b"", fetched.final_url, fetched.content_type)
-        return [link for link in links if self.source.classify(link) == "document"]
+        return [link for link in self.links_of(fetched) if self.source.classify(link) == "document"]
 
     def meeting(self, url: str, referrer: str) -> Iterator[Fetched | FetchError]:
         """The meeting page itself (a document), then the documents it links to."""
@@ -364,7 +380,11 @@ class _Crawl:
             return
         key = self.source.links_key
         if result.content is not None:
-            links = self.document_links(result)
+            try:
+                links = self.document_links(result)
+            except FetchError as error:
+                yield error
+                return
             self.fetcher.cache.set_links(url, key, links)
         else:  # 304: the links remembered from last time, or read the page again to find them
             links = self.fetcher.cache.links(url, key)
@@ -373,7 +393,11 @@ class _Crawl:
                 if isinstance(again, FetchError):
                     yield again
                     return
-                links = self.document_links(again)
+                try:
+                    links = self.document_links(again)
+                except FetchError as error:
+                    yield error
+                    return
                 self.fetcher.cache.set_links(url, key, links)
         for link in links:
             kind, target = self.new(link)
