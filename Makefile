@@ -19,9 +19,10 @@ install: $(STAMP)
 demo: install
 	@bash scripts/demo
 
-## The whole test suite (PostgreSQL tests run when REFERAT_TEST_PG_URL is set; .ci/run sets it).
+## The whole test suite, with a throw-away PostgreSQL server when the machine has PostgreSQL
+## (scripts/test; .ci/run starts its own and sets REFERAT_TEST_PG_URL).
 test: install
-	$(BIN)/python -m pytest -q
+	@PYTHON=$(BIN)/python bash scripts/test
 
 ## Benchmarks with their targets (not part of `make test`).
 bench: install

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import click
 
 from referat import __version__
-from referat.errors import ReferatError
+from referat.errors import ReferatError, one_line, printable
 from referat.limits import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET
 
 
@@ -137,6 +137,54 @@ def json_errors(command: Callable) -> Callable:
             raise
 
     return wrapper
+
+
+def print_report_json(data: Any) -> None:
+    """A write command's report as JSON that is valid UTF-8 whatever it holds: a lone surrogate
+    (a file name that is not UTF-8) becomes its JSON escape instead of invalid bytes."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+# The shapes of the write commands' JSON reports when the run could not complete (counts unknown).
+INGEST_UNFINISHED = {"ingested": None, "unchanged": None, "replaced": None, "failed": [], "skipped": [],
+                     "meetings": None, "items": None}
+REPARSE_UNFINISHED = {"reparsed": None, "failed": [], "meetings": None, "items": None}
+
+
+def reports_run_errors(unfinished: dict[str, Any]) -> Callable:
+    """For the write commands (ingest, fetch, reparse): every error in one line on stderr, and with
+    `--format json` a JSON report on stdout even when the run could not complete (a busy archive,
+    a database gone, Ctrl-C): the `unfinished` shape with `error` saying why, so a script that
+    reads stdout always gets JSON."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            settings = click.get_current_context().find_object(Settings)
+            debug = settings is not None and settings.debug
+            try:
+                return command(*args, **kwargs)
+            except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                raise  # usage errors: click prints them with exit code 2
+            except KeyboardInterrupt:
+                if debug:
+                    raise
+                message, code, line = "interrupted", 130, "Interrupted; every document stored so far is complete."
+            except Exception as error:  # noqa: BLE001 - the promise is: no traceback without --debug
+                if debug:
+                    raise
+                message, code = one_line(error), 1
+                hint = "" if isinstance(error, ReferatError) or message.startswith("the database") else " (run with --debug for the details)"
+                line = f"Error: {message}{hint}"
+            if kwargs.get("fmt") == "json":
+                print_report_json({**unfinished, "error": message})
+            click.echo(line, err=True)
+            sys.exit(code)
+
+        return wrapper
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -270,11 +318,12 @@ class ProgressBar:
 
 
 def _failures_then_json(report: Any, fmt: str) -> bool:
-    """Each failed input as one line on stderr; the report as JSON if asked. True if it printed JSON."""
+    """Each failed input as one line on stderr (names escaped: a newline in a file name must not
+    forge a second line); the report as JSON if asked. True if it printed JSON."""
     for problem in report.failed:
-        click.echo(f"{problem.source}: {problem.error}", err=True)
+        click.echo(f"{printable(problem.source)}: {printable(problem.error)}", err=True)
     if fmt == "json":
-        print_json(report.to_dict())
+        print_report_json(report.to_dict())
         return True
     return False
 
@@ -289,9 +338,9 @@ def report_ingest(report: Any, fmt: str, what: str) -> None:
             + "."
         )
         if report.skipped:
-            click.echo(f"{len(report.skipped)} {what} skipped (not documents):", err=True)
+            click.echo(f"{len(report.skipped)} {what} skipped:", err=True)
             for problem in report.skipped[:10]:
-                click.echo(f"  {problem.source}: {problem.error}", err=True)
+                click.echo(f"  {printable(problem.source)}: {printable(problem.error)}", err=True)
             if len(report.skipped) > 10:
                 click.echo(f"  ... and {len(report.skipped) - 10} more (--format json lists them all)", err=True)
     if report.failed:
@@ -303,14 +352,18 @@ def report_ingest(report: Any, fmt: str, what: str) -> None:
 @jobs_option
 @ocr_option
 @wait_option
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symbolic links in folders that lead outside them (skipped with a note otherwise).")
 @output_format("text", "json")
 @click.pass_obj
-@reports_errors
-def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wait: float, fmt: str) -> None:
+@reports_run_errors(INGEST_UNFINISHED)
+def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wait: float, follow_symlinks: bool,
+           fmt: str) -> None:
     """Add documents to the archive: files, folders (recursively) or http(s) URLs.
 
     Files in folders are chosen by their content (PDF, HTML, text); images, archives and other
-    non-documents are skipped with a note. Ingesting the same bytes again changes nothing; a
+    non-documents are skipped with a note, and so are symbolic links leading out of the folder
+    (unless --follow-symlinks). Ingesting the same bytes again changes nothing; a
     changed file (same path or URL) replaces its earlier version. Each document is stored
     completely or not at all, and one bad file never stops the rest: it is named on stderr and
     the exit code is 1. Exit code 2 means there was nothing to ingest.
@@ -321,11 +374,11 @@ def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wai
       referat ingest https://example.dk/referat.pdf --format json
     """
     with open_archive(settings, wait) as archive, ProgressBar("Ingesting") as progress:
-        report = archive.ingest(paths, jobs=jobs, ocr=ocr, progress=progress)
+        report = archive.ingest(paths, jobs=jobs, ocr=ocr, progress=progress, follow_symlinks=follow_symlinks)
     if report.nothing_to_do:
-        click.echo("Nothing to ingest: no documents found in " + ", ".join(paths) + ".", err=True)
+        click.echo("Nothing to ingest: no documents found in " + ", ".join(map(printable, paths)) + ".", err=True)
         if fmt == "json":
-            print_json(report.to_dict())
+            print_report_json(report.to_dict())
         sys.exit(2)
     report_ingest(report, fmt, "files")
 
@@ -336,7 +389,7 @@ def ingest(settings: Settings, paths: tuple[str, ...], jobs: int, ocr: bool, wai
 @wait_option
 @output_format("text", "json")
 @click.pass_obj
-@reports_errors
+@reports_run_errors(REPARSE_UNFINISHED)
 def reparse(settings: Settings, jobs: int, ocr: bool, wait: float, fmt: str) -> None:
     """Parse every stored original again (from raw/) with the current parser.
 
@@ -395,7 +448,7 @@ def stats(settings: Settings, fmt: str) -> None:
 @wait_option
 @output_format("text", "json")
 @click.pass_obj
-@reports_errors
+@reports_run_errors(INGEST_UNFINISHED)
 def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, fmt: str) -> None:
     """Crawl a municipality's site as described by SOURCE.toml and ingest what it publishes.
 

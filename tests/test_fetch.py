@@ -118,6 +118,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.static(path.lstrip("/"), etag=False)  # Last-Modified only
         if path.startswith("/bilag/"):
             return self.static(path.lstrip("/"))
+        if path == "/dyb-liste":  # a listing page nested a million levels deep, its link at the bottom
+            body = "<html><body>" + "<div>" * 1_000_000 + '<a href="/bilag/budgetopfoelgning.pdf">x</a>'
+            return self.send(200, body.encode(), "text/html")
+        if path == "/drypper":  # one byte every 0.3 s for up to 30 s: no read ever times out
+            return self.drip(0.3, 100)
         if path == "/langsom":
             time.sleep(1.0)
             return self.send(200, b"%PDF-1.4 too late", "application/pdf")
@@ -166,6 +171,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def drip(self, every: float, count: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(count))
+        self.end_headers()
+        for _ in range(count):
+            self.wfile.write(b"%")
+            self.wfile.flush()
+            time.sleep(every)
 
     def huge(self, declared: bool) -> None:
         """HUGE bytes in 64 KB chunks; HTTP/1.0 without Content-Length ends the body by closing."""
@@ -278,6 +293,36 @@ def test_slow_server_times_out(site):
     assert error.problem == "timed out after 2 attempts"
     assert state.count("/langsom") == 2
     assert time.monotonic() - started < 1.5
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_request_deadline(site):
+    """One byte every 0.3 s keeps every read under its 2 s timeout; the deadline still ends it."""
+    state, base = site
+    started = time.monotonic()
+    with Fetcher(settings(timeout=2.0, deadline=1.5, attempts=3)) as fetcher:
+        error = problem_of(lambda: fetcher.fetch(f"{base}/drypper"))
+    elapsed = time.monotonic() - started
+    assert error.problem == "stopped after 2 s (the time limit for one request, 1.5 s)"
+    assert 1.5 <= elapsed < 2.5
+    assert state.count("/drypper") == 1  # not retried: the time is up
+
+
+def test_a_caller_deadline_ends_a_fetch_earlier(site):
+    _, base = site
+    started = time.monotonic()
+    with Fetcher(settings(timeout=2.0, deadline=60)) as fetcher:
+        error = problem_of(lambda: fetcher.fetch(f"{base}/drypper", deadline=(time.monotonic() + 0.8, "the test's limit")))
+    assert error.problem == "stopped after 1 s (the test's limit)"
+    assert time.monotonic() - started < 1.5
+
+
+def test_no_retry_that_cannot_finish_before_the_deadline(site):
+    state, base = site
+    with Fetcher(settings(backoff=5.0, deadline=2.0)) as fetcher:
+        error = problem_of(lambda: fetcher.fetch(f"{base}/bilag/altid-fejl.pdf"))
+    assert error.problem == ("server error 503 Service Unavailable; no time left for another attempt"
+                             " (the time limit for one request, 2 s)")
+    assert state.count("/bilag/altid-fejl.pdf") == 1
 
 
 def test_connection_refused_is_an_error(site):
@@ -565,8 +610,10 @@ def test_crawl_twice(site, tmp_path):
         "ftp://127.0.0.1/bilag/gammelt.pdf": "only http and https URLs are fetched, not ftp:",
         "file:///etc/passwd.pdf": "only http and https URLs are fetched, not file:",
         "http://evil.example/bilag/fremmed.pdf": "host evil.example is not in the allowed hosts",
+        # the listing pages go on for ever: the crawl says where it stopped
+        f"{base}/dagsorden-og-referat": "crawl stopped after 4 listing pages (max_pages); 1 more listing page not read",
     }
-    assert all(isinstance(errors[u], FetchRefused) for u in problems if "evil" in u or "lukket" in u)
+    assert all(isinstance(errors[u], FetchRefused) for u in problems if "evil" in u or "lukket" in u or "referat" in u)
 
     paths = state.paths()
     assert not any(p.startswith("/lukket/") for p in paths)
@@ -600,6 +647,39 @@ def test_crawl_respects_max_documents(site):
         results = list(crawl(source, fetcher))
     assert len([r for r in results if isinstance(r, Fetched)]) == 2
     assert results[-1].problem == "crawl stopped after 2 meeting pages and documents (max_documents)"
+
+
+def test_crawl_stops_at_max_seconds_and_says_so(site):
+    state, base = site
+    source = source_for(base, max_seconds=1, delay=0.3)
+    started = time.monotonic()
+    with Fetcher(settings()) as fetcher:
+        results = list(crawl(source, fetcher))
+    assert time.monotonic() - started < 2.0
+    assert results[-1].problem == "crawl stopped after 1 s (max_seconds); run it again to fetch the rest"
+    assert not isinstance(results[-1], FetchRefused)  # documents were left out: a failure
+
+
+def test_crawl_stopped_by_max_pages_says_so(site):
+    _, base = site
+    source = source_for(base, max_pages=1, max_documents=1000)
+    with Fetcher(settings()) as fetcher:
+        results = list(crawl(source, fetcher))
+    notice = results[-1]
+    assert isinstance(notice, FetchRefused)  # reported as skipped, not as a failure
+    assert notice.problem == "crawl stopped after 1 listing page (max_pages); 1 more listing page not read"
+
+
+def test_a_hostile_listing_page_is_read_in_the_worker_in_seconds(site):
+    """Before, its links were extracted in the crawling process, by a parser quadratic in depth."""
+    _, base = site
+    source = source_for(base, start_urls=[f"{base}/dyb-liste"])
+    started = time.monotonic()
+    with Fetcher(settings()) as fetcher:
+        results = list(crawl(source, fetcher))
+    assert time.monotonic() - started < 10
+    assert not [r.problem for r in results if not isinstance(r, Fetched)]
+    assert [r.url for r in results if isinstance(r, Fetched)] == [f"{base}/bilag/budgetopfoelgning.pdf"]
 
 
 def test_crawl_reports_a_failing_start_page_and_ends(site):

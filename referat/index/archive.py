@@ -249,11 +249,12 @@ class Archive:
         jobs: int = 1,
         ocr: bool = False,
         progress: Progress | None = None,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
         """Store every document the arguments name; see the module docstring for the promises."""
         if isinstance(paths_or_urls, (str, Path)):  # one path, not the characters of one
             paths_or_urls = [paths_or_urls]
-        expanded = pipeline.expand(paths_or_urls)
+        expanded = pipeline.expand(paths_or_urls, follow_symlinks)
         report = IngestReport(failed=list(expanded.failed), skipped=list(expanded.skipped))
         if not expanded.inputs:
             return report

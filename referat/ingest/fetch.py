@@ -9,6 +9,9 @@ Why it looks like this:
 - Links and redirects come from pages referat does not control, so every hop is checked: only
   http/https, only allowed hosts, robots.txt per hop, a bounded number of redirects, a loop is
   named as such, and bodies are streamed against a size cap that aborts as soon as it is exceeded.
+- A server can keep a request alive for ever by sending one byte every few seconds (a read timeout
+  only limits each read), so every request has a total deadline (`FetchSettings.deadline`, every
+  redirect, retry and wait included) and a crawl can pass its own, earlier one.
 - Archives are re-fetched often and rarely change, so a `FetchCache` remembers ETag, Last-Modified
   and sha256 per URL; a re-fetch is a conditional request and a 304 means "unchanged".
 
@@ -79,12 +82,14 @@ class FetchSettings:
     `allowed_hosts` None means any host (a single URL given by the user); a crawl narrows it to its
     source's hosts. Entries are host names ("ballerup.dk") or "*.ballerup.dk" for any subdomain.
     `attempts` counts every try, the first included (1 disables retries); the wait before try n+1
-    is `backoff * 2**(n-1)` seconds, or longer if the server sends Retry-After.
+    is `backoff * 2**(n-1)` seconds, or longer if the server sends Retry-After. `timeout` bounds
+    each connect and read; `deadline` bounds one `fetch` as a whole (redirects and retries included).
     """
 
     user_agent: str = USER_AGENT
     delay: float = 1.0
     timeout: float = 30.0
+    deadline: float = 300.0  # 200 MB at 1 MB/s fits; a server dripping bytes does not
     attempts: int = 3
     backoff: float = 1.0
     max_bytes: int = 200 * 2**20
@@ -94,8 +99,8 @@ class FetchSettings:
     trust_env: bool = True
 
     def __post_init__(self) -> None:
-        if self.delay < 0 or self.timeout <= 0 or self.backoff < 0:
-            raise ValueError("delay and backoff must be >= 0 and timeout > 0")
+        if self.delay < 0 or self.timeout <= 0 or self.backoff < 0 or self.deadline <= 0:
+            raise ValueError("delay and backoff must be >= 0, timeout and deadline > 0")
         if self.attempts < 1 or self.max_bytes < 1 or self.max_redirects < 0:
             raise ValueError("attempts and max_bytes must be >= 1, max_redirects >= 0")
         if isinstance(self.allowed_hosts, str):  # one host given bare, not its letters
@@ -234,6 +239,22 @@ class FetchCache:
             raise
         self._unsaved = 0
         self._saved_at = time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When one fetch must be over (time.monotonic()), and the limit that says so, for the message."""
+
+    at: float
+    started: float
+    limit: str
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self, source: str) -> None:
+        if self.left() <= 0:
+            raise FetchError(source, f"stopped after {time.monotonic() - self.started:.0f} s ({self.limit})")
 
 
 @dataclass
@@ -388,14 +409,18 @@ class Fetcher:
         remember: bool = True,
         allowed_hosts: Collection[str] | None = None,
         referrer: str | None = None,
+        deadline: tuple[float, str] | None = None,
     ) -> Fetched:
         """Fetch one URL (following checked redirects) or raise FetchError / FetchRefused.
 
         `conditional` sends the validators remembered for `url` (a 304 gives not_modified);
         `remember` records this response's validators for next time (a crawl's listing pages,
         which must be read every time, skip both). `allowed_hosts` narrows the settings' list.
+        `deadline` (a time.monotonic() and the limit's name) ends the fetch earlier than
+        `settings.deadline` would, e.g. when a crawl's own time is up.
         """
         url = normalize_url(url)
+        until = self._deadline(deadline)
         entry = self.cache.get(url) if conditional else None
         headers: dict[str, str] = {}
         if entry:
@@ -405,7 +430,7 @@ class Fetcher:
                 headers["If-Modified-Since"] = entry["last_modified"]
         if not headers:
             entry = None  # nothing to be conditional on
-        final_url, response = self._follow(url, headers, allowed_hosts, robots=True)
+        final_url, response = self._follow(url, headers, allowed_hosts, robots=True, until=until)
         status = response.status
         if status == 304:
             if entry is None:
@@ -454,6 +479,13 @@ class Fetcher:
             self.cache.put(url, record)
         return fetched
 
+    def _deadline(self, deadline: tuple[float, str] | None = None) -> _Deadline:
+        now = time.monotonic()
+        own = _Deadline(now + self.settings.deadline, now, f"the time limit for one request, {self.settings.deadline:g} s")
+        if deadline is not None and deadline[0] < own.at:
+            return _Deadline(deadline[0], now, deadline[1])
+        return own
+
     # -- redirects, hosts, robots.txt --------------------------------------------------------
 
     def _follow(
@@ -465,13 +497,15 @@ class Fetcher:
         robots: bool,
         max_bytes: int | None = None,
         truncate: bool = False,
+        until: _Deadline | None = None,
     ) -> tuple[str, _Response]:
         """Request `url`, following at most `max_redirects` redirects, each hop checked first."""
         current = url
         seen = {url}
+        until = until or self._deadline()
         for _ in range(self.settings.max_redirects + 1):
             self._check(current, url, allowed_hosts, robots=robots)
-            response = self._request(current, url, headers, max_bytes, truncate)
+            response = self._request(current, url, headers, max_bytes, truncate, until)
             if response.status not in REDIRECT_STATUSES:
                 return current, response
             location = response.headers.get("location", "").strip()
@@ -541,7 +575,7 @@ class Fetcher:
     # -- one request, with retries -----------------------------------------------------------
 
     def _request(
-        self, url: str, source: str, headers: dict[str, str], max_bytes: int | None, truncate: bool
+        self, url: str, source: str, headers: dict[str, str], max_bytes: int | None, truncate: bool, until: _Deadline
     ) -> _Response:
         """GET `url` with up to `attempts` tries; errors name `source`, the URL the caller asked for."""
         attempts = self.settings.attempts
@@ -549,11 +583,15 @@ class Fetcher:
         wait = 0.0
         for attempt in range(1, attempts + 1):
             if attempt > 1:
+                if wait >= until.left():
+                    raise FetchError(source, f"{problem}; no time left for another attempt ({until.limit})")
                 time.sleep(wait)
             wait = self.settings.backoff * 2 ** (attempt - 1)
+            until.check(source)
             try:
-                response = self._attempt(url, source, headers, max_bytes, truncate)
+                response = self._attempt(url, source, headers, max_bytes, truncate, until)
             except httpx.TimeoutException:
+                until.check(source)  # the read was cut short by the deadline, not by a slow read
                 problem = "timed out"
                 continue
             except httpx.ConnectError as exc:
@@ -577,7 +615,7 @@ class Fetcher:
         raise FetchError(source, f"{problem} after {attempts} {tries}")
 
     @contextmanager
-    def _host_slot(self, url: str) -> Iterator[None]:
+    def _host_slot(self, url: str, until: _Deadline | None = None) -> Iterator[None]:
         """One request at a time per host, starting at least the host's delay after the last ended."""
         host = (urlsplit(url).hostname or "").lower()
         with self._lock:
@@ -585,37 +623,50 @@ class Fetcher:
         with slot.lock:
             wait = slot.last_finished + self.host_delay(host) - time.monotonic()
             if wait > 0:
-                time.sleep(wait)
+                time.sleep(min(wait, max(0.0, until.left())) if until else wait)
             try:
                 yield
             finally:
                 slot.last_finished = time.monotonic()
 
     def _attempt(
-        self, url: str, source: str, headers: dict[str, str], max_bytes: int | None, truncate: bool
+        self, url: str, source: str, headers: dict[str, str], max_bytes: int | None, truncate: bool, until: _Deadline
     ) -> _Response:
-        """One GET; the body is read only for 2xx, streamed against the size cap."""
+        """One GET; the body is read only for 2xx, streamed against the size cap and the deadline.
+
+        Each read waits at most the time left, and the deadline is checked after every chunk, so
+        a server dripping one byte at a time is cut off at the deadline (plus at most one read).
+        """
         cap = max_bytes if max_bytes is not None else self.settings.max_bytes
-        with self._host_slot(url), self._client.stream("GET", url, headers=headers) as r:
-            content = None
-            if 200 <= r.status_code < 300:
-                declared = r.headers.get("content-length", "").strip()
-                if not truncate and declared.isdigit() and int(declared) > cap:
-                    raise FetchError(
-                        source, f"larger than {format_size(cap)} (Content-Length {format_size(int(declared))})"
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in r.iter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        if truncate:
-                            chunks.append(chunk[: len(chunk) - (size - cap)])
-                            break
-                        raise FetchError(source, f"larger than {format_size(cap)}")
-                    chunks.append(chunk)
-                content = b"".join(chunks)
-            return _Response(r.status_code, r.reason_phrase, r.headers, content)
+        with self._host_slot(url, until):
+            until.check(source)
+            timeout = httpx.Timeout(max(0.001, min(self.settings.timeout, until.left())))
+            with self._client.stream("GET", url, headers=headers, timeout=timeout) as r:
+                return self._read(r, source, cap, truncate, until)
+
+    @staticmethod
+    def _read(r: httpx.Response, source: str, cap: int, truncate: bool, until: _Deadline) -> _Response:
+        """The body of a 2xx response (None for others)."""
+        content = None
+        if 200 <= r.status_code < 300:
+            declared = r.headers.get("content-length", "").strip()
+            if not truncate and declared.isdigit() and int(declared) > cap:
+                raise FetchError(
+                    source, f"larger than {format_size(cap)} (Content-Length {format_size(int(declared))})"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in r.iter_bytes():
+                until.check(source)
+                size += len(chunk)
+                if size > cap:
+                    if truncate:
+                        chunks.append(chunk[: len(chunk) - (size - cap)])
+                        break
+                    raise FetchError(source, f"larger than {format_size(cap)}")
+                chunks.append(chunk)
+            content = b"".join(chunks)
+        return _Response(r.status_code, r.reason_phrase, r.headers, content)
 
 
 def open_fetcher(data_dir: Path, settings: FetchSettings | None = None) -> Fetcher:

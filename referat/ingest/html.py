@@ -4,8 +4,15 @@ Municipal meeting pages wrap the minutes in navigation, cookie banners, breadcru
 the parsers must see only the minutes. So the walk prefers <main>/<article>, skips page furniture,
 and emits block structure the way the PDF extractor does: headings and paragraphs as blocks
 separated by blank lines, list items as "- item" / "3. item", table rows with TAB between cells,
-<br> as a line break. The walk is iterative (no recursion), so 10 000-deep nesting cannot
-overflow the stack, and linear in the number of nodes.
+<br> as a line break. The walk is iterative (no recursion), so deep nesting cannot overflow the
+stack, and linear in the number of nodes.
+
+Pages come from sites referat does not control, so the markup is bounded before lexbor sees it:
+HTML tree construction looks through the stack of open elements for every start tag, so a page of
+N nested <div> costs O(N²) in any conforming parser (100 000 levels took 31 s in lexbor, 1 000 000
+would take an hour). `cap_depth` flattens nesting beyond `MAX_DEPTH` levels in one linear pass,
+as browsers do (Chromium stops nesting at 512): the text of deeper elements is kept, their tags
+are dropped. Whatever is still too costly is stopped by the worker's time and memory limits.
 """
 
 from __future__ import annotations
@@ -14,7 +21,25 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from referat.errors import ExtractionError
 from referat.ingest.load import normalize_text
+
+# Deeper elements lose their tags (not their text); Chromium's HTML parser nests at most 512 deep.
+# Elements the walk reads structure from (tables, lists, headings, paragraphs) may nest further, up
+# to twice MAX_DEPTH, so the minutes inside a page of 12 000 unclosed <div> keep their tables.
+MAX_DEPTH = 512
+_STRUCTURE = frozenset(
+    "table caption thead tbody tfoot tr td th ul ol li dl dt dd p h1 h2 h3 h4 h5 h6 pre main article".split()
+)
+# Never flattened: raw text (its content is not markup: a script must stay a script) and links (a
+# crawl reads a listing page's links wherever they are). They do not count as a level either.
+_KEPT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext a area".split())
+# Elements whose start tag has no end tag: they never open a level.
+_VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
+# Elements a repeated start tag closes ("<li>a<li>b", "<p>a<p>b"): siblings, not one level deeper.
+_SELF_CLOSING_SIBLINGS = frozenset("p li dt dd td th tr option thead tbody tfoot rt rp".split())
+# A tag as a tokenizer sees it; `[^<>]*` stops at the next "<", so a missing ">" costs nothing extra.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>")
 
 # Never content: code, styling, interactive widgets and embedded objects.
 _SKIP_ALWAYS = frozenset(
@@ -42,15 +67,68 @@ _HEADING_MARK = "\x01"  # marks the "#" the walk itself adds, until the escaping
 _WS = re.compile(r"\s+")  # \s includes NBSP, which &nbsp; becomes
 
 
-def html_to_text(markup: str) -> str:
-    """The plain-text form of an HTML page's main content."""
-    tree = LexborHTMLParser(markup)
+def html_to_text(markup: str, source: str = "web page", max_elements: int = 0) -> str:
+    """The plain-text form of an HTML page's main content; ExtractionError naming `source` when it
+    has more than `max_elements` elements (0: no limit)."""
+    markup, elements = cap_depth(markup)
+    if max_elements and elements > max_elements:
+        raise ExtractionError(source, f"the web page has {elements:,} elements, more than the limit of {max_elements:,}")
+    try:
+        tree = LexborHTMLParser(markup)
+    except Exception as error:  # noqa: BLE001 - lexbor says only "Can't parse HTML", mostly when out of memory
+        raise ExtractionError(
+            source, f"the HTML parser gave up ({error}): the page is damaged or needs more memory than the limit"
+        ) from None
     root = _main_content(tree)
     if root is None:
         return ""
     out = _Writer()
     _walk(root, out, inside_main=root.tag in ("main", "article") or _is_main_role(root))
     return _finish(out)
+
+
+def cap_depth(markup: str, max_depth: int = MAX_DEPTH) -> tuple[str, int]:
+    """`markup` with the tags of elements nested deeper than `max_depth` removed (twice that for
+    the elements in _STRUCTURE; never those in _KEPT), and the number of elements
+    kept. One pass over the tags, linear in the size of the page.
+
+    The depth is a tokenizer's estimate (void elements, "/>" and repeated <p>/<li>/<td> handled;
+    an end tag closes what it matches among the innermost 64 open elements), so on sloppy
+    markup a few tags more than needed may be flattened: their text is never lost.
+    """
+    if markup.count("<") <= max_depth:
+        return markup, markup.count("<")
+    stack: list[str] = []
+    dropped: dict[str, int] = {}
+    kept = 0
+
+    def tag(match: re.Match[str]) -> str:
+        nonlocal kept
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID or name in _KEPT:
+            kept += not closing
+            return match.group(0)
+        if closing:
+            if dropped.get(name):
+                dropped[name] -= 1
+                return ""
+            for i in range(len(stack) - 1, max(len(stack) - 65, -1), -1):
+                if stack[i] == name:
+                    del stack[i:]
+                    break
+            return match.group(0)
+        if match.group(0).endswith("/>"):
+            return match.group(0)
+        if name in _SELF_CLOSING_SIBLINGS and stack and stack[-1] == name:
+            stack.pop()
+        if len(stack) >= (max_depth * 2 if name in _STRUCTURE else max_depth):
+            dropped[name] = dropped.get(name, 0) + 1
+            return ""
+        stack.append(name)
+        kept += 1
+        return match.group(0)
+
+    return _TAG.sub(tag, markup), kept
 
 
 def _is_main_role(node: LexborNode) -> bool:

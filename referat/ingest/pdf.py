@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from referat.errors import ExtractionError
-from referat.ingest.load import BULLET_GLYPHS, Extracted, ExtractLimits, normalize_text
+from referat.ingest.load import BULLET_GLYPHS, Extracted, ExtractLimits, normalize_text, run_limited
 
 SCAN_MAX_CHARS = 50  # a page with fewer characters than this whose images cover it is a scan
 SCAN_MIN_COVER = 0.5
@@ -60,21 +60,9 @@ class Line:
 
 def extract_pdf_isolated(data: bytes, source: str, *, ocr: bool, limits: ExtractLimits) -> Extracted:
     """`extract_pdf` in a worker process under the time and memory limits."""
-    if not limits.isolate:
-        return extract_pdf(data, source, ocr=ocr, limits=limits)
-    from referat.ingest.worker import POOL, WorkerCrashed, WorkerOutOfMemory, WorkerTimeout
-
     timeout = limits.ocr_timeout_s if ocr else limits.timeout_s
-    try:
-        return POOL.run(limits.memory_mb, extract_pdf, data, source, ocr=ocr, limits=limits, timeout=timeout)
-    except WorkerTimeout:
-        raise ExtractionError(source, f"extraction took longer than {timeout:g} s") from None
-    except WorkerOutOfMemory:
-        raise ExtractionError(source, f"extraction needed more than {limits.memory_mb} MB of memory") from None
-    except WorkerCrashed:
-        raise ExtractionError(
-            source, f"the PDF reader crashed: the PDF is damaged or needs more than {limits.memory_mb} MB of memory"
-        ) from None
+    return run_limited(extract_pdf, (data, source), {"ocr": ocr, "limits": limits}, source=source, limits=limits,
+                       timeout=timeout, damaged="the PDF reader crashed: the PDF is damaged")
 
 
 def extract_pdf(data: bytes, source: str, *, ocr: bool = False, limits: ExtractLimits = ExtractLimits()) -> Extracted:

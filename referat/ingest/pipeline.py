@@ -1,7 +1,8 @@
 """From what the user names (files, folders, URLs) to parsed documents, in parallel where it pays.
 
 The stages: `expand` turns arguments into inputs (folders recursively, choosing files by their
-bytes, not their names); `read_original` gets one input's bytes and sha256 (so unchanged
+bytes, not their names, and not following symbolic links out of the folder unless asked: a link to
+/etc/passwd in a folder of minutes must not end up stored and served); `read_original` gets one input's bytes and sha256 (so unchanged
 originals are skipped before any extraction); `Extractor.map` extracts and parses originals in
 worker processes, yielding results in input order so storing stays deterministic. Storing is
 not done here: it belongs to the main process and `referat.index.archive`.
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from referat import model
-from referat.errors import FetchError, InputError
+from referat.errors import FetchError, InputError, path_name
 from referat.ingest import sniff as sniffing
 
 ParseFn = Callable[..., model.Document]
@@ -89,8 +90,13 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def expand(arguments: Iterable[str | Path]) -> Expanded:
-    """Files and URLs as given; folders walked recursively in name order, hidden entries left out."""
+def expand(arguments: Iterable[str | Path], follow_symlinks: bool = False) -> Expanded:
+    """Files and URLs as given; folders walked recursively in name order, hidden entries left out.
+
+    A symbolic link in a folder that leads outside it is skipped with a note unless
+    `follow_symlinks`; links that stay inside are read (a file named on the command line is read
+    wherever it leads: the user named it). Sources are names as valid text (see `path_name`).
+    """
     out = Expanded()
     seen: set[str] = set()
 
@@ -106,27 +112,56 @@ def expand(arguments: Iterable[str | Path]) -> Expanded:
             continue
         path = Path(text).expanduser()
         if path.is_dir():
-            for file in _walk(path):
+            for file, outside in _walk(path, follow_symlinks):
+                if outside:
+                    out.skipped.append(Problem(path_name(file), "a symbolic link leading outside the folder"
+                                               " (pass --follow-symlinks to read it)"))
+                    continue
                 reason = _not_a_document(file)
                 if reason:
-                    out.skipped.append(Problem(str(file), reason))
+                    out.skipped.append(Problem(path_name(file), reason))
                 else:
-                    add(Input(source=str(file), path=file))
+                    add(Input(source=path_name(file), path=file))
         elif path.is_file():
-            add(Input(source=str(path.resolve()), path=path.resolve()))
+            add(Input(source=path_name(path.resolve()), path=path.resolve()))
         elif path.exists():
-            out.failed.append(Problem(text, "not a regular file or folder"))
+            out.failed.append(Problem(path_name(text), "not a regular file or folder"))
         else:
-            out.failed.append(Problem(text, "no such file or folder"))
+            out.failed.append(Problem(path_name(text), "no such file or folder"))
     return out
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder.resolve()):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(folder: Path, follow_symlinks: bool) -> Iterator[tuple[Path, bool]]:
+    """(file, leads outside) in name order. Folders are entered once by their real path, so a
+    link cycle ends; a link that stays inside the folder is walked (or read) where it leads."""
+    top = folder.resolve()
+    entered: set[Path] = set()
+    for root, dirs, files in os.walk(top, followlinks=follow_symlinks):
+        real = Path(root).resolve()
+        if real in entered:
+            dirs[:] = []
+            continue
+        entered.add(real)
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            entry = Path(root) / name
+            if entry.is_symlink() and not follow_symlinks:
+                if not _inside(entry, top):
+                    yield entry, True  # the folder is not walked; say so once
+                continue  # a link to a folder inside is walked where it is
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if not name.startswith("."):
-                yield Path(root) / name
+                file = Path(root) / name
+                yield file, file.is_symlink() and not follow_symlinks and not _inside(file, top)
+
+
+def _inside(link: Path, top: Path) -> bool:
+    try:
+        return link.resolve().is_relative_to(top)
+    except (OSError, RuntimeError):  # a loop of links
+        return False
 
 
 def _not_a_document(path: Path) -> str | None:

@@ -15,6 +15,7 @@ A source is a small TOML file, so adding a municipality means writing a config, 
     delay = 2.0                        # optional; seconds between requests, default the fetcher's
     max_pages = 20                     # optional; default 10
     max_documents = 5000               # optional; default 5000, a bound on meeting pages + documents
+    max_seconds = 3600                 # optional; default 3600, a bound on the whole crawl's time
 
 Patterns are Python regular expressions, found anywhere (`re.search`) in the absolute link URL
 (as written in the page, fragment removed, scheme and host lower-case); anchor them with ^ and $
@@ -28,7 +29,8 @@ used) and documents, each URL at most once, never leaving the allowed hosts. Mee
 pagination are found on listing pages only; on a meeting page only document links are followed,
 which keeps a crawl from wandering through "previous meeting" links. Per-URL problems are
 yielded as FetchError values and the crawl goes on; nothing is retried beyond the fetcher's own
-retries.
+retries. A crawl that stops at one of its bounds says so: max_documents and max_seconds as a
+failure (documents were left out), max_pages as a FetchRefused notice (listing pages not read).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import tomllib
 from collections import deque
 from collections.abc import Iterator
@@ -45,9 +48,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from referat.errors import FetchError, InputError
-from referat.ingest.fetch import Fetched, Fetcher, host_allowed, normalize_url
-from referat.ingest.load import decode
+from referat.errors import ExtractionError, FetchError, InputError
+from referat.ingest.fetch import Fetched, Fetcher, FetchRefused, host_allowed, normalize_url
+from referat.ingest.html import cap_depth
+from referat.ingest.load import ExtractLimits, decode, run_limited
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,7 @@ _KEYS = {
     "delay",
     "max_pages",
     "max_documents",
+    "max_seconds",
 }
 _SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "about:")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
@@ -79,6 +84,7 @@ class Source:
     delay: float | None = None
     max_pages: int = 10
     max_documents: int = 5000
+    max_seconds: float = 3600.0
 
     def classify(self, url: str) -> str | None:
         """"meeting", "document", "listing" or None (not followed)."""
@@ -177,6 +183,7 @@ def parse_source(data: dict, origin: str = "source") -> Source:
         delay=number("delay", None, float, 0),
         max_pages=number("max_pages", 10, int, 1),
         max_documents=number("max_documents", 5000, int, 1),
+        max_seconds=number("max_seconds", 3600.0, float, 1),
     )
 
 
@@ -206,7 +213,7 @@ def extract_links(content: bytes, base_url: str, content_type: str | None = None
     against <base href> if the page has one. mailto:, javascript: and the like are dropped; other
     schemes (ftp:, file:) are kept so a crawl can refuse them visibly if a pattern matches them.
     """
-    tree = LexborHTMLParser(decode_html(content, content_type))
+    tree = LexborHTMLParser(cap_depth(decode_html(content, content_type))[0])  # see html.cap_depth
     base = base_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
@@ -235,8 +242,12 @@ def _is_html(fetched: Fetched) -> bool:
 def crawl(source: Source, fetcher: Fetcher) -> Iterator[Fetched | FetchError]:
     """Yield every meeting page and document of `source` (unchanged ones as not_modified) and every
     per-URL FetchError; listing pages are read for links, not yielded. Bounded by max_pages
-    listing pages and max_documents meeting pages plus documents."""
+    listing pages, max_documents meeting pages plus documents, and max_seconds."""
     return _Crawl(source, fetcher).run()
+
+
+class _OutOfTime(Exception):
+    """The crawl's max_seconds are up."""
 
 
 class _Crawl:
@@ -248,8 +259,18 @@ class _Crawl:
         self.seen: set[str] = set(source.start_urls)
         self.budget = source.max_documents  # meeting pages and documents still allowed
         self.stopped = False  # a wanted link was left out because the budget ran out
+        self.until = time.monotonic() + source.max_seconds
 
     def run(self) -> Iterator[Fetched | FetchError]:
+        try:
+            yield from self._run()
+        except _OutOfTime:
+            yield FetchError(
+                self.source.start_urls[0],
+                f"crawl stopped after {self.source.max_seconds:g} s (max_seconds); run it again to fetch the rest",
+            )
+
+    def _run(self) -> Iterator[Fetched | FetchError]:
         source = self.source
         if source.delay is not None:
             for host in source.allowed_hosts:
@@ -267,7 +288,12 @@ class _Crawl:
                 kind = page.media_type or "unknown content"
                 yield FetchError(page_url, f"a listing page must be HTML, not {kind}")
                 continue
-            for link in extract_links(page.content or b"", page.final_url, page.content_type):
+            try:
+                links = self.links_of(page)
+            except FetchError as error:
+                yield error
+                continue
+            for link in links:
                 kind, target = self.new(link)
                 if kind is None:
                     continue
@@ -289,11 +315,21 @@ class _Crawl:
                     )
                     return
         if listings:
-            log.info("%s: stopped after %d listing pages (max_pages)", source.name, pages)
+            more = len(listings)
+            yield FetchRefused(
+                source.start_urls[0],
+                f"crawl stopped after {pages} listing page{'s' if pages > 1 else ''} (max_pages); {more} more listing"
+                f" page{'s' if more > 1 else ''} not read",
+            )
 
     def get(self, url: str, referrer: str | None, **options) -> Fetched | FetchError:
+        if time.monotonic() >= self.until:
+            raise _OutOfTime()
+        deadline = (self.until, f"the source's max_seconds, {self.source.max_seconds:g} s")
         try:
-            return self.fetcher.fetch(url, allowed_hosts=self.source.allowed_hosts, referrer=referrer, **options)
+            return self.fetcher.fetch(
+                url, allowed_hosts=self.source.allowed_hosts, referrer=referrer, deadline=deadline, **options
+            )
         except FetchError as exc:
             return exc
 
@@ -318,11 +354,22 @@ class _Crawl:
         self.budget -= 1
         yield self.get(url, referrer)
 
+    @staticmethod
+    def links_of(fetched: Fetched) -> list[str]:
+        """`extract_links` in the extractors' worker, under their time and memory limits: a listing
+        page is as untrusted as any other (FetchError naming it when it is over them)."""
+        limits = ExtractLimits()
+        try:
+            return run_limited(extract_links, (fetched.content or b"", fetched.final_url, fetched.content_type), {},
+                               source=fetched.url, limits=limits, timeout=limits.timeout_s,
+                               damaged="reading the links of the page crashed: it is damaged")
+        except ExtractionError as error:
+            raise FetchError(fetched.url, error.problem) from None
+
     def document_links(self, fetched: Fetched) -> list[str]:
         if not _is_html(fetched):
             return []
-        links = extract_links(fetched.content or b"", fetched.final_url, fetched.content_type)
-        return [link for link in links if self.source.classify(link) == "document"]
+        return [link for link in self.links_of(fetched) if self.source.classify(link) == "document"]
 
     def meeting(self, url: str, referrer: str) -> Iterator[Fetched | FetchError]:
         """The meeting page itself (a document), then the documents it links to."""
@@ -333,7 +380,11 @@ class _Crawl:
             return
         key = self.source.links_key
         if result.content is not None:
-            links = self.document_links(result)
+            try:
+                links = self.document_links(result)
+            except FetchError as error:
+                yield error
+                return
             self.fetcher.cache.set_links(url, key, links)
         else:  # 304: the links remembered from last time, or read the page again to find them
             links = self.fetcher.cache.links(url, key)
@@ -342,7 +393,11 @@ class _Crawl:
                 if isinstance(again, FetchError):
                     yield again
                     return
-                links = self.document_links(again)
+                try:
+                    links = self.document_links(again)
+                except FetchError as error:
+                    yield error
+                    return
                 self.fetcher.cache.set_links(url, key, links)
         for link in links:
             kind, target = self.new(link)

@@ -1,7 +1,8 @@
 """Run one extraction in a child process with a time limit and an address-space limit.
 
-PDFs come from the internet: a hostile or merely broken file can make PDFium loop for minutes or
-allocate gigabytes, and a crash in C code takes the whole interpreter with it. So PDF extraction
+Originals come from the internet: a hostile or merely broken PDF can make PDFium loop for minutes
+or allocate gigabytes, a web page can nest a million elements, and a crash in C code takes the
+whole interpreter with it. So extraction (PDF, HTML and text alike)
 runs in a child process (`python -m referat.ingest.worker`) that sets `RLIMIT_AS` on itself, is
 killed when it overruns its time, and is replaced when it dies. Children are kept between jobs
 (starting one costs ~0.2 s; a job on a warm child costs ~1 ms of overhead) and recycled after a
@@ -82,7 +83,8 @@ def _child_main(memory_mb: int) -> None:
     if memory_mb > 0:
         limit = memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    import referat.ingest.pdf  # noqa: F401 - warm the imports before the first job is timed
+    import referat.ingest.html  # noqa: F401 - warm the imports before the first job is timed
+    import referat.ingest.pdf  # noqa: F401
 
     while True:
         header = _read_exact(inp, _HEADER.size)
