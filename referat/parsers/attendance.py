@@ -55,8 +55,8 @@ _NOT_A_NAME = re.compile(
 _NAMES_AFTER = [
     (re.compile(r"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>[^.;:\n]{1,400})", re.I), False),
     (re.compile(r"\b(?:bortset\s+fra|undtagen)\s+(?P<names>[^.;:\n]{1,400}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
-    (re.compile(r"\b(?:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})"), False),
-    (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
+    (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
+    (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
     (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
     (re.compile(r"\((?:[Ss]tedfortræder|[Ss]uppleant)\s*:?\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\)"), True),
 ]

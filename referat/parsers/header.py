@@ -133,8 +133,8 @@ def _name_in_heading(text: str) -> str | None:
     if text.isupper():  # "BYRÅDET", "THISTED BYRÅD", "REFERAT ØKONOMIUDVALGET 12-03-2019"
         text = uncapitalised(text)
     unkinded = _KIND_WORDS.sub("", text)
-    if m := _GENITIVE_MEETING.match(unkinded):  # "Referat fra Økonomiudvalgets møde"
-        return _clean_name(m.group("name"))
+    if (m := _GENITIVE_MEETING.match(unkinded)) and (_is_body_name(m.group("name")) or len(m.group("name").split()) <= 4):
+        return _clean_name(m.group("name"))  # "Referat fra Økonomiudvalgets møde", "Social og sundheds møde"
     if m := _MEETING_OF.match(unkinded):  # "Møde i Teknisk Udvalg den …", "Møde i regionsrådet"
         if found := find_committees(m.group("name")):
             return _clean_name(found[0].group(0))
@@ -162,8 +162,8 @@ _BODY_NAME_END = re.compile(
 def _is_body_name(text: str) -> bool:
     """"Aarhus Byråd", "Udvalg for regional udvikling", "14-17 Byrådet": a name, not a sentence about a meeting."""
     words = text.split()
-    if len(words) > 7 or re.search(r"\b(?:fra|mødet|møde|kl|den|af|til)\b", text):
-        return False
+    if len(words) > 7 or re.search(r"\b(?:fra|mødet|møde|kl|den|af|til|referater|dagsordener|politiske)\b", text, re.I):
+        return False  # a sentence, or a site's section ("Dagsordener og referater byråd og politiske udvalg")
     return bool(_BODY_NAME_END.search(text) or re.match(r"^Udvalg(?:et)?\s+for\s+", text))
 
 

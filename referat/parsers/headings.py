@@ -355,7 +355,7 @@ def _is_item_title(text: str) -> bool:
         return False  # "Referat Aarhus Byråd 14-08-2019", "Teknik- og Bygningsudvalget tirsdag den 16. april 2024"
     if (found := find_committees(text)) and found[0].group(0) == text.rstrip(" .:"):
         return False  # the committee's name alone heads the page
-    if S.section_heading(text):
+    if S.section_heading(text) or case_number_label_in_line(text) or RECORD_FIELD.match(text):
         return False
     return not re.search(r"\([A-ZÆØÅ]{1,2}\)|\s-\s(?:Deltog|Afbud)\b", text)  # a participant line
 

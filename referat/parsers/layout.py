@@ -35,6 +35,7 @@ _CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.up
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
 # "…den 12.03.201321. Godkendelse": a list's last date glued to the first heading's number.
 _GLUED_NUMBERED = re.compile(r"(?:(?<=[a-zæøå)\]\"”:])|(?<=\d\d\.\d\d\.\d{4}))(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_GLUED_LABEL_END = re.compile(r"(?<=[a-zæøå)])(Referat|Beslutning|Dagsorden)$")
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,5}\.)\s+\1\s")
 _LIST_STARTS = ("Indhold", "INDHOLD", "Dagsorden", "DAGSORDEN", "Punkter", "PUNKTER")
 # "Beslutning Tilbagesendes …", "Sagens forløb 12-08-2019 Magistraten": a heading and its text.
@@ -106,6 +107,10 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
         if ". " in text and (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _GLUED_NUMBERED.search(text):
             out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
+        if n <= 200 and (m := _GLUED_LABEL_END.search(text)) and m.start() > 3:
+            append(Line(text[: m.start()], line.level))  # "1. Meddelelse fra formandenReferat" (eDoc)
+            append(Line(m.group(1)))
+            continue
         if n > 25 and text[: text.find(" ")] in _HEADING_FIRST_WORDS and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
             append(Line(m.group("heading") or m.group("heading2"), line.level))
             append(Line(m.group("rest") or m.group("rest2")))
@@ -144,10 +149,14 @@ def _unfold_page(text: str) -> list[Line]:
     text = _TRANSCRIPT_ITEM.sub("\n", text)
     text = _TRANSCRIPT_BREAK.sub("\n", text)
     text = _INITIALS_AND_CASE.sub("\\1\n", text)
+    text = _TRANSCRIPT_HEADING_TEXT.sub("\\1\n", text)  # "Beslutning Godkendt." → heading, text
     out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
     return out
 
 
 _INITIALS_AND_CASE = re.compile(r"^([A-ZÆØÅ]{2,10}\s/\s\d{2,4}/\d{2,6})\s+", re.MULTILINE)
+_TRANSCRIPT_HEADING_TEXT = re.compile(
+    r"^(" + "|".join(re.escape(h) for h in _SHORT_HEADINGS) + r")\s+(?=[A-ZÆØÅ0-9\"“«])", re.MULTILINE
+)
 _PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")

@@ -345,6 +345,8 @@ def _parse_item(
                 label_waiting = True
                 continue
         heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
+        if text == "Referat" and heading_text is None:
+            heading_text = text  # eDoc item pages print the decision under "Referat"
         inline = None
         # "Beslutning: Godkendt." on one line, as web pages print it, opens a section; other
         # "Label: value" lines ("Sagsforløb: BY", "Fraværende: X", "Kompetence: Byrådet") are fields.

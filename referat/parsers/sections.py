@@ -70,7 +70,7 @@ ATTACHMENTS = "bilag"
 
 # Which role a heading plays, by its folded key.
 _ROLES = {
-    "beslutning": DECISION, "beslutninger": DECISION, "afgørelse": DECISION, "protokol": DECISION,
+    "beslutning": DECISION, "beslutninger": DECISION, "referat": DECISION, "afgørelse": DECISION, "protokol": DECISION,
     "indstilling": RECOMMENDATION, "indstillinger": RECOMMENDATION, "forslag til beslutning": RECOMMENDATION,
     "administrationens indstilling": RECOMMENDATION, "forvaltningens indstilling": RECOMMENDATION,
     "direktionens indstilling": RECOMMENDATION, "indstilling fra direktionen": RECOMMENDATION,
@@ -82,13 +82,16 @@ _ROLES = {
 
 def inline_section(text: str) -> tuple[str, str] | None:
     """("Beslutning", "Godkendt.") for "Beslutning: Godkendt." on one line, as web pages print it."""
-    if ":" not in text[:46] or not (m := _INLINE_HEADING.match(text)):
+    colon = text.find(":")
+    if colon < 0 or colon > 140 or (colon > 46 and not text.startswith(_BODY_HEADING_WORDS)):
+        return None  # a long label only for "Beslutning i Børne- og Ungeudvalget den 4. maj 2017: …"
+    rest = text[colon + 1 :].strip()
+    if not rest or not text[:1].isupper():
         return None
-    heading = section_heading(m.group(1))
-    return (heading, m.group(2)) if heading else None
+    heading = section_heading(text[:colon].strip())
+    return (heading, rest) if heading else None
 
 
-_INLINE_HEADING = re.compile(r"^([A-ZÆØÅ][^:]{2,44}):\s+(\S.*)$")
 
 
 def may_be_heading(text: str) -> bool:
