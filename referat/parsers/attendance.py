@@ -188,9 +188,9 @@ def participants_in(text: str, present: bool | None, sentence: bool = False) -> 
 
 def _split_on_and(token: str) -> list[str]:
     """"A og B" is two people; "(centerchef for By, Erhverv og Miljø)" is one role."""
-    masked = re.sub(r"\([^()]*\)", lambda m: "\x00" * len(m.group(0)), token)
+    masked = _PARENS.sub(lambda m: "\x00" * len(m.group(0)), token)
     pieces, start = [], 0
-    for m in re.finditer(r"\s+(?:og|samt)\s+", masked):
+    for m in _AND.finditer(masked):
         pieces.append(token[start : m.start()])
         start = m.end()
     pieces.append(token[start:])
@@ -214,6 +214,10 @@ def _split_top_level(text: str) -> list[str]:
     return merged
 
 
+_PARENS = re.compile(r"\([^()]*\)")
+_PARENS_INNER = re.compile(r"\(([^()]*)\)")
+_AND = re.compile(r"\s+(?:og|samt)\s+")
+_PARTY_LETTER = re.compile(r"[A-ZÆØÅ]{1,2}")
 _STATUS_AFTER = re.compile(r"(?:\s+[-–]|:)\s+(?P<word>[A-Za-zæøåÆØÅ ]+)(?=\s*(?:\(|$))")
 
 
@@ -226,7 +230,7 @@ def _participant(token: str, present: bool | None) -> Participant | None:
         elif _PRESENT_WORDS.match(word):
             present, token = True, token[: m.start()]
     party = role = None
-    for group in re.findall(r"\(([^()]*)\)", token):
+    for group in _PARENS_INNER.findall(token):
         value = group.strip()
         if _PARTY.match(value):
             party = party or value
@@ -236,16 +240,16 @@ def _participant(token: str, present: bool | None) -> Participant | None:
             present = True
         elif value:
             role = role or value
-    name = re.sub(r"\([^()]*\)", "", token)
+    name = _PARENS.sub("", token)
     pieces = [p.strip() for p in name.split(",")]
     name = pieces[0]
     for extra in pieces[1:]:
-        if re.fullmatch(r"[A-ZÆØÅ]{1,2}", extra):
+        if _PARTY_LETTER.fullmatch(extra):
             party = party or extra
     if m := _ROLE_PREFIX.match(name):
         role = role or m.group(0).strip().lower()
         name = name[m.end() :]
-    name = re.sub(r"\s+", " ", name).strip(" -–.:")
+    name = " ".join(name.split()).strip(" -–.:")
     if not _looks_like_a_name(name):
         return None
     return Participant(name=name, party=party, role=role, present=present)

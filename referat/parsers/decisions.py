@@ -17,6 +17,8 @@ _FRAME = re.compile(
     r"|[A-ZÆØÅ][\w\-–.]*(?:\s[A-ZÆØÅ][\w\-–.]*){1,5}\s*\([^)]{1,40}\),?\s*[\w ]{0,40}\.?"  # "Karen Holst (Socialdemokratiet), ferie."
     r"|(?i:.{0,80}\b(?:ankom|forlod\s+mødet|deltog\s+ikke|indkaldt\s+som\s+stedfortræder|mødte\s+som\s+stedfortræder)\b.*))$",
 )
+_SENTENCE_BREAK = re.compile(r"(?<=[a-zæøå)][.!?])\s+(?=[a-zæøå0-9])")
+_NO_REMARK = re.compile(r"\bikke\s+\w+\s+bemærkning")
 _SPACES = re.compile(r"\s+")
 _LEAD = re.compile(r"^(?:beslutning\s*:\s*|\d{1,2}\.\s+)", re.IGNORECASE)
 _REJECTED = re.compile(r"\b(?:ikke\s+(?:godkendt|godkendes|tiltrådt|tiltrådes|tiltræde|vedtaget|vedtages|anbefalet|anbefales|bevilget|imødekommet)|forkastet|forkastes|afvist|afvises|afviste|nedstemt|nedstemmes|faldt|bortfaldt)\b")
@@ -68,12 +70,12 @@ def _decision_sentences(decision: str) -> list[str]:
         if not line or _FRAME.match(line):
             continue
         line = line.casefold()
-        out.extend(part for part in re.split(r"(?<=[a-zæøå)][.!?])\s+(?=[a-zæøå0-9])", line) if part)
+        out.extend(part for part in _SENTENCE_BREAK.split(line) if part)
     return out
 
 
 def _sentence_outcome(sentence: str) -> Outcome | None:
-    if _REJECTED.search(sentence) and not re.search(r"\bikke\s+\w+\s+bemærkning", sentence):
+    if _REJECTED.search(sentence) and not _NO_REMARK.search(sentence):
         return Outcome.REJECTED
     first: tuple[int, Outcome] | None = None
     for outcome, pattern in _KEYWORDS:

@@ -35,6 +35,7 @@ _CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.up
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
 # "…den 12.03.201321. Godkendelse": a list's last date glued to the first heading's number.
 _GLUED_NUMBERED = re.compile(r"(?:(?<=[a-zæøå)\]\"”:])|(?<=\d\d\.\d\d\.\d{4}))(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_GLUED_LABELS = ("Referat", "Beslutning", "Dagsorden")
 _GLUED_LABEL_END = re.compile(r"(?<=[a-zæøå)])(Referat|Beslutning|Dagsorden)$")
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,5}\.)\s+\1\s")
 _LIST_STARTS = ("Indhold", "INDHOLD", "Dagsorden", "DAGSORDEN", "Punkter", "PUNKTER")
@@ -107,7 +108,7 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
         if ". " in text and (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _GLUED_NUMBERED.search(text):
             out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
-        if n <= 200 and (m := _GLUED_LABEL_END.search(text)) and m.start() > 3:
+        if n <= 200 and text.endswith(_GLUED_LABELS) and (m := _GLUED_LABEL_END.search(text)) and m.start() > 3:
             append(Line(text[: m.start()], line.level))  # "1. Meddelelse fra formandenReferat" (eDoc)
             append(Line(m.group(1)))
             continue

@@ -38,6 +38,7 @@ TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
+_CLOSED_SUFFIX = re.compile(r"\s*\(\s*lukket( punkt| sag)?\s*\)\s*$", re.IGNORECASE)
 _TITLE_CASE_PREFIX = re.compile(r"^(?P<number>[A-ZÆØÅ]{1,4}\s\d{1,5}/\d{2,4})\.\s+(?=[A-ZÆØÅ\"“])")
 # An empty type-mark slot "( )" and a stray Markdown "#" that some exports leave after a title.
 _TITLE_LEFTOVERS = re.compile(r"\s*(?:\(\s*\)|#+)\s*$")
@@ -301,8 +302,8 @@ def _parse_item(
     case_number = None
     if SUPPLEMENTARY.match(title):
         supplementary, title = True, SUPPLEMENTARY.sub("", title).strip()
-    if re.search(r"\(\s*lukket( punkt| sag)?\s*\)\s*$", title, re.I):
-        closed_item, title = True, re.sub(r"\s*\(\s*lukket( punkt| sag)?\s*\)\s*$", "", title, flags=re.I)
+    if m := _CLOSED_SUFFIX.search(title):
+        closed_item, title = True, title[: m.start()]
     else:
         closed_item = False
     if m := _TITLE_CASE_SUFFIX.search(title):
@@ -344,16 +345,7 @@ def _parse_item(
             if case_number is None and len(pre) < 8 and CASE_LABEL_ALONE.match(text):
                 label_waiting = True
                 continue
-        heading_text = S.section_heading(text) if text and S.may_be_heading(text) else None
-        if text == "Referat" and heading_text is None:
-            heading_text = text  # eDoc item pages print the decision under "Referat"
-        inline = None
-        # "Beslutning: Godkendt." on one line, as web pages print it, opens a section; other
-        # "Label: value" lines ("Sagsforløb: BY", "Fraværende: X", "Kompetence: Byrådet") are fields.
-        if heading_text is None and text and (found := S.inline_section(text)) and S.section_role(found[0]) in _INLINE_ROLES:
-            heading_text, inline = found[0], Line(found[1])
-        elif heading_text is None and text and (current is None or S.section_role(current[0]) != S.PREVIOUS) and S.body_and_date_line(text):
-            heading_text = text  # "Plan- og Teknikudvalget, 06-10-2020, pkt. 88" heads that body's decision
+        heading_text, inline = _line_heading(text, current) if text else (None, None)
         if heading_text is not None:
             if current is not None:
                 sections.append(_section(current))
@@ -382,6 +374,26 @@ def _parse_item(
             f"Item {item.number}: the heading '{title}' differs from the table of contents '{toc_title}'; kept the heading."
         )
     return item, closed
+
+
+def _line_heading(text: str, current: tuple[str, list[Line]] | None) -> tuple[str | None, Line | None]:
+    """The section heading a line of an item's body opens, and the text standing on it.
+
+    "Beslutning: Godkendt." on one line, as web pages print it, opens a section; other "Label:
+    value" lines ("Sagsforløb: BY", "Fraværende: X", "Kompetence: Byrådet") are fields. Every
+    line of every item passes here: the cheap tests (length, a colon) decide which checks run."""
+    n = len(text)
+    if n <= 140 and S.may_be_heading(text) and (heading := S.section_heading(text)):
+        return heading, None
+    if text == "Referat":
+        return text, None  # eDoc item pages print the decision under "Referat"
+    colon = text.find(":", 0, 141)
+    if colon > 0:
+        if (found := S.inline_section(text)) and S.section_role(found[0]) in _INLINE_ROLES:
+            return found[0], Line(found[1])
+    elif n <= 120 and (current is None or S.section_role(current[0]) != S.PREVIOUS) and S.body_and_date_line(text):
+        return text, None  # "Plan- og Teknikudvalget, 06-10-2020, pkt. 88" heads that body's decision
+    return None, None
 
 
 def _whole_title(heading: Heading, title: str, body: list[Line], toc_title: str | None) -> tuple[str, int]:

@@ -82,7 +82,7 @@ _ROLES = {
 
 def inline_section(text: str) -> tuple[str, str] | None:
     """("Beslutning", "Godkendt.") for "Beslutning: Godkendt." on one line, as web pages print it."""
-    colon = text.find(":")
+    colon = text.find(":", 0, 141)
     if colon < 0 or colon > 140 or (colon > 46 and not text.startswith(_BODY_HEADING_WORDS)):
         return None  # a long label only for "Beslutning i Børne- og Ungeudvalget den 4. maj 2017: …"
     rest = text[colon + 1 :].strip()
@@ -139,7 +139,7 @@ def section_heading(text: str) -> str | None:
     if (m := _BODY_FIRST_HEADING.match(stripped)) and _names_a_body(m.group("body")):
         return printed
     # Only with a colon: without one the same words are a line of a Tidligere behandling section.
-    if text[-1] == ":" and text[0] != "B" and len(stripped) <= 120 and _body_and_date(stripped):
+    if text[-1] == ":" and len(stripped) <= 120 and _body_and_date(stripped):
         return printed
     return None
 
@@ -147,7 +147,18 @@ def section_heading(text: str) -> str | None:
 def body_and_date_line(text: str) -> bool:
     """"Kultur- og Idrætsudvalget, 03-04-2019, pkt. 42" without a colon: a decision heading in
     Roskilde's layout, but a line of a Tidligere behandling section elsewhere (the caller knows)."""
-    return 10 < len(text) <= 120 and text[:1].isupper() and _DIGIT.search(text) is not None and _body_and_date(text.rstrip(":"))
+    return (
+        10 < len(text) <= 120
+        and text[:1].isupper()
+        and ("udvalg" in text or "råd" in text or "bestyrelse" in text or "repræsentation" in text or "Magistrat" in text)
+        and _DIGIT.search(text) is not None
+        and _body_and_date_cached(text.rstrip(":"))
+    )
+
+
+@lru_cache(maxsize=4096)
+def _body_and_date_cached(text: str) -> bool:
+    return _body_and_date(text)
 
 
 def _body_and_date(text: str) -> bool:
