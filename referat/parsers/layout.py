@@ -31,7 +31,9 @@ _CHROME_START = ("Vi bruger cookies", "Denne hjemmeside bruger cookies", "Dette 
                  "Se vores \"cookiepolitik\"", "Gå ikke glip af vigtig Digital Post", "Download \"", "Hjemmesiden bruger cookies")  # fmt: skip
 _CHROME_FIRST = {start[0] for start in _CHROME_START}
 _LONGEST_CHROME = max(len(c) for c in _CHROME) + 2
-_CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.upper())}
+# Chrome as sites print it (lower case, capitalised, upper case, each word capitalised): a set look-up
+# per short line instead of case folding every one of them.
+_CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.upper(), c.title())}
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
 # "…den 12.03.201321. Godkendelse": a list's last date glued to the first heading's number.
 _GLUED_NUMBERED = re.compile(r"(?:(?<=[a-zæøå)\]\"”:])|(?<=\d\d\.\d\d\.\d{4}))(?=\d{1,5}\.\s+[A-ZÆØÅ])")
@@ -73,6 +75,9 @@ _TRANSCRIPT_ITEM = re.compile(
     r"(?:(?<=\s)|^)(?=(?:Punkt\s+|Pkt\.\s*|Sag\s+nr\.\s*)?\d{1,5}\.?\s+[A-ZÆØÅ\"“][^\n]{2,250}?\s(?:Dok\.\s?nr|Sagsid|Sags-?ID|Sagsnr|J\.\s?nr|Journal\s?nr|Åben sag|Lukket sag|SAGSNR|SAGS NR|J\.NR|[A-ZÆØÅ]{3,10}\s/\s\d{2}/\d))"
 )
 _BULLETS = "•◦▪●○■□➢►"
+# First characters that make a long line worth the slower checks: a bullet, a digit, a chrome start, a list.
+_SPECIAL_FIRST = frozenset(_BULLETS + "0123456789IDP") | {start[0] for start in (
+    "Vi bruger cookies", "Denne hjemmeside", "Dette websted", "Se vores", "Gå ikke glip", "Download", "Hjemmesiden")}
 _PAGE_NUMBER = re.compile(r"^\d{1,4}(?=\s+\S)")
 _LONG_LINE = 600
 _PAGE_LINE = 120
@@ -92,7 +97,16 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             append(line)
             continue
         n, first = len(text), text[0]
-        if n <= 60 and _is_chrome(text) or first in _CHROME_FIRST and text.startswith(_CHROME_START):
+        if n > 200 and first not in _SPECIAL_FIRST and not transcript:  # a paragraph: the common case, decided fast
+            if text[: text.find(" ")] in _HEADING_FIRST_WORDS and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
+                append(Line(m.group("heading") or m.group("heading2"), line.level))
+                append(Line(m.group("rest") or m.group("rest2")))
+            else:
+                append(line)
+            continue
+        if n <= _LONGEST_CHROME and text.rstrip(" :›»>") in _CHROME_AS_PRINTED or first in _CHROME_FIRST and text.startswith(_CHROME_START):
+            continue
+        if n <= 60 and text.endswith(" logo"):
             continue
         if first in _BULLETS:  # "• 301. Planstrategi", "• Pkt. 42 Title", "• Beslutning": a list on a web page
             text = text.lstrip(_BULLETS + " ")
@@ -134,14 +148,6 @@ def _is_transcript(lines: list[Line]) -> bool:
     if len(numbers) == 1:
         return numbers[0] == 1 and longest > _LONG_LINE
     return numbers[0] <= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:3]))
-
-
-def _is_chrome(text: str) -> bool:
-    """A short line of site chrome ("Til toppen", "Fold alle ud", "Frederikssund Kommunes logo")."""
-    if len(text) <= _LONGEST_CHROME:
-        bare = text.rstrip(" :›»>")
-        return bare in _CHROME_AS_PRINTED or (bare[:1].isupper() and bare.casefold() in _CHROME)
-    return text.endswith(" logo")
 
 
 def _unfold_page(text: str) -> list[Line]:
