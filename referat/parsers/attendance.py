@@ -22,7 +22,7 @@ from referat.parsers.text import Line
 
 _PRESENT_LABELS = (
     r"I mødet deltog|Følgende deltog|Mødedeltagere|Deltagere|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
-    r"Øvrige deltagere|Desuden deltog|Endvidere deltog|Deltog|Mødeliste"
+    r"Øvrige deltagere|Desuden deltog|Endvidere deltog|Deltog(?=\s*:)|Mødeliste"  # not "Deltog ikke under punkt 20"
 )
 _ABSENT_LABELS = (
     r"Følgende havde meldt afbud|Følgende var fraværende|Afbud\s*/\s*Fraværende|Fraværende\s*\(?(?:med|uden)\s+afbud\)?|Afbud fra|Afbud|Fraværende|Fravær|Ikke til stede|Ikke mødt|"
@@ -70,7 +70,9 @@ _NAMES_BEFORE = [
 _SENTENCE_START = re.compile(r"(?:[.!?:;]\s|\n|\bi\s+stedet\s+(?:mødte|deltog)\s|,\s+og\s)", re.I)
 _TRAILING_NAME = re.compile(r"(?:[A-ZÆØÅ][\w.\-]*\s+){1,4}[A-ZÆØÅ][\w.\-]*(?:\s*\([^()]{1,40}\))?\s*$")
 _MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev|ankom|forlod mødet", re.IGNORECASE)
-_MAY_HOLD_LABEL = re.compile(r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald|i mødet deltog|følgende)", re.IGNORECASE)
+_MAY_HOLD_LABEL = re.compile(
+    r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald|i mødet deltog|følgende|medlemmer\s*:?\s*\n|deltagere\s*:?\s*\n)", re.IGNORECASE
+)
 _TABLE_HEADER = re.compile(r"^Navn\s*(?:\t|\|)\s*(?:Status|Fremmøde|Deltagelse)", re.I)
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")  # "|---|---|" under a Markdown table's header
 

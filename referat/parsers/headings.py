@@ -335,6 +335,11 @@ def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -
     return None
 
 
+_DECISION_WORDS = re.compile(
+    r"^(?:intet|ingen|godkendt|tiltrådt|vedtaget|anbefales|udsat|udsættes|taget til efterretning|til efterretning|"
+    r"indstillingen godkendt|orientering givet|til orientering)\.?$",
+    re.IGNORECASE,
+)
 _LOCATION_WORDS = re.compile(r"\b(?:mødesal|mødelokale|byrådssal(?:en)?|rådssal(?:en)?)\b", re.IGNORECASE)
 _ATTENDANCE_LABEL = re.compile(r"^(?:Deltagere|Mødedeltagere|Medlemmer|Afbud|Fraværende|Fravær|Til stede|AFBUD|DELTAGERE)\b", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:Åben|Åbent|Lukket)\s+(?:dagsorden|møde|punkt|sag)|^(?:ÅBEN|LUKKET)\s+(?:DAGSORDEN|MØDE)", re.IGNORECASE)
@@ -357,6 +362,8 @@ def _is_item_title(text: str) -> bool:
         return False  # the committee's name alone heads the page
     if S.section_heading(text) or case_number_label_in_line(text) or RECORD_FIELD.match(text):
         return False
+    if len(text) <= 40 and _DECISION_WORDS.match(text):
+        return False  # "Intet", "Godkendt", "Taget til efterretning": the end of the decision above
     return not re.search(r"\([A-ZÆØÅ]{1,2}\)|\s-\s(?:Deltog|Afbud)\b", text)  # a participant line
 
 

@@ -540,6 +540,9 @@ def _check_toc(items: list[AgendaItem], toc: list[_TocEntry], warnings: list[str
 _ATTENDANCE_WORDS = re.compile("fravær|afbud|fremmøde|deltag|til stede|stedfortræder", re.IGNORECASE)
 
 
+_MEMBER_LIST = re.compile(r"(?:^|\n)(?:Medlemmer|Deltagere)\s*:?\s*\n")  # a member list inside a page's first item
+
+
 def _about_attendance(text: str) -> bool:
     return _ATTENDANCE_WORDS.search(text) is not None
 
@@ -554,5 +557,8 @@ def _attendance_texts(items: list[AgendaItem]) -> list[str]:
             continue
         if item.decision:
             texts.append(item.decision)
-        texts.extend(s.text for s in item.sections if s.heading[:1] in "FADfad" and _about_attendance(s.heading))
+        texts.extend(
+            s.text for s in item.sections
+            if s.heading[:1] in "FADfad" and _about_attendance(s.heading) or _MEMBER_LIST.search(s.text)
+        )  # fmt: skip
     return texts
