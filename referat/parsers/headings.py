@@ -146,6 +146,8 @@ def _has_body_evidence(lines: list[Line], start: int, starts: set[int]) -> bool:
             continue
         if j in starts:
             return False
+        if seen == 0 and text == "Referat":
+            return True  # eDoc's item pages: the heading, then "Referat" and the decision
         if (
             S.section_heading(text)
             or S.inline_section(text)

@@ -122,11 +122,16 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     lines = clean_minutes_lines(lines)
     toc_lines, toc = find_toc(lines)
     headings = find_item_headings(lines, toc_lines, {fold_key(e.title) for e in toc})
-    if not headings:
+    if len(headings) <= 3:
+        # Few numbered headings may be numbered points inside items printed without numbers
+        # (sermersooq.gl: "1. HHWJ orienterede …" under "Sagsfremstilling"): the reading with
+        # clearly more items wins.
         meeting_page = item_number_in_source(source) is not None or bool(_AGENDA_ADDRESS.search(source)) or any(
             re.match(r"^(?:Mødedato|Dato|Mødested)\s*:", line.text) for line in lines[:40]
         )
-        headings = find_unnumbered_items(lines, toc_lines, meeting_page)
+        unnumbered = find_unnumbered_items(lines, toc_lines, meeting_page)
+        if not headings or len(unnumbered) >= 2 * len(headings) + 2:
+            headings = unnumbered
         if len(headings) == 1 and (number := item_number_in_source(source)) is not None:
             headings[0].number = number  # kk.dk/…/referat/punkt-10: one item, its number only in the address
     if not headings:
@@ -557,8 +562,7 @@ def _attendance_texts(items: list[AgendaItem]) -> list[str]:
             continue
         if item.decision:
             texts.append(item.decision)
-        texts.extend(
-            s.text for s in item.sections
-            if s.heading[:1] in "FADfad" and _about_attendance(s.heading) or _MEMBER_LIST.search(s.text)
-        )  # fmt: skip
+        texts.extend(s.text for s in item.sections if s.heading[:1] in "FADfad" and _about_attendance(s.heading))
+    if items:  # a member list in a page's first item (sermersooq.gl prints it under the first heading)
+        texts.extend(s.text for s in items[0].sections if _MEMBER_LIST.search(s.text))
     return texts
