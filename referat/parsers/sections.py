@@ -43,6 +43,8 @@ SECTION_HEADINGS = [
     "Forventet sagsgang", "Anledning", "Personale", "Sagsprocedure", "Hovedindstilling", "Alternativ indstilling",
     "Sagsbeskrivelse af hovedindstilling", "Sagsbeskrivelse af alternativ indstilling", "Sagsbeskrivelse",
     "Beslutning fra", "Økonomiske og personalemæssige konsekvenser", "Effekt", "Udvalgets kompetence",
+    "Sagens kerne", "Administrativ indstilling", "Retligt grundlag", "Handlemuligheder", "Økonomiske konsekvenser",
+    "Personalemæssige konsekvenser", "Sundhedsmæssige konsekvenser", "Miljømæssige konsekvenser",
     "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
 ]  # fmt: skip
 _KEYS = {fold_key(h): h for h in SECTION_HEADINGS if fold_key(h) not in {"indhold", "beslutninger i"}}
@@ -108,7 +110,7 @@ _DIGIT = re.compile(r"\d")
 def _names_decision(text: str) -> bool:
     """"Byrådets beslutning den …", "Økonomiudvalgets indstilling …": a long heading led by a body."""
     return len(text) <= 140 and (
-        "s beslutning" in text or "s indstilling" in text or "s anbefaling" in text
+        "s beslutning" in text or "s indstilling" in text or "s anbefaling" in text or ", pkt" in text
         or (("udvalg" in text or "råd" in text or "bestyrelse" in text or "repræsentation" in text) and _DIGIT.search(text) is not None)
     )
 
@@ -139,9 +141,16 @@ def section_heading(text: str) -> str | None:
     if (m := _BODY_FIRST_HEADING.match(stripped)) and _names_a_body(m.group("body")):
         return printed
     # Only with a colon: without one the same words are a line of a Tidligere behandling section.
-    if text[-1] == ":" and len(stripped) <= 120 and _body_and_date(stripped):
+    if text[-1] == ":" and len(stripped) <= 120 and (_body_and_date(stripped) or _ANY_BODY_DATE_ITEM.match(stripped)):
         return printed
     return None
+
+
+# "Social og Sundhed, 6. januar 2020, pkt. 123:", "Beslutning fra Plan, Miljø og Teknik, 30. november
+# 2021, pkt. 563:": a body named without "udvalg" (Stevns), made sure of by the date and item number.
+_ANY_BODY_DATE_ITEM = re.compile(
+    r"^(?:Beslutning\s+fra\s+)?[A-ZÆØÅ][\w ,\-–&]{1,60}?,\s+(?:den\s+)?\d{1,2}\.\s*[a-zæøå]+\s+\d{4},\s+(?:pkt|punkt)\.?\s*\d{1,5}$"
+)
 
 
 def body_and_date_line(text: str) -> bool:
@@ -195,13 +204,13 @@ def section_role(heading: str) -> str | None:
         return _ROLES[key]
     if key.startswith("indstilling og beslutning") or key in {"beslutning truffet", "udvalgets beslutning"}:
         return DECISION
-    if key in {"hovedindstilling", "udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
+    if key in {"hovedindstilling", "administrativ indstilling", "udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
         return RECOMMENDATION
     if key in {"tidligere beslutning", "tidligere politisk behandling", "tidligere politiske beslutninger"}:
         return PREVIOUS
     if key in {"bilagsfortegnelse", "bilag i sagen", "vedhæftede bilag", "relaterede bilag"}:
         return ATTACHMENTS
-    if _body_and_date(heading.rstrip(":")):
+    if _body_and_date(heading.rstrip(":")) or _ANY_BODY_DATE_ITEM.match(heading.rstrip(":")):
         return DECISION
     cased = uncapitalised(heading) if heading.isupper() else heading
     if m := _BODY_HEADING.match(cased):
