@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from referat.model import AgendaItem, Meeting, Section
+from referat.model import AgendaItem, Meeting, Outcome, Section
 from referat.parsers import sections as S
 from referat.parsers.attendance import parse_attendance
 from referat.parsers.casenumbers import CASE_LABEL_ALONE, LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
@@ -146,6 +146,7 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
     closed = False
     supplementary_next = False
     case_above = _case_numbers_above(lines, headings)
+    unnumbered = first.form == "unnumbered"
     for k, heading in enumerate(headings):
         end = headings[k + 1].index if k + 1 < len(headings) else len(lines)
         if k + 1 < len(headings) and case_above[k + 1] is not None:
@@ -155,6 +156,8 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
         item, closed = _parse_item(heading, body, closed, toc, k, warnings)
         if item.case_number is None and case_above[k] is not None:
             item.case_number = case_above[k][1]
+        if unnumbered and item.decision is None and (short := _decision_as_the_only_text(item)) is not None:
+            item.decision, item.outcome = short, classify_outcome(short)
         item.supplementary = item.supplementary or supplementary_next
         items.append(item)
         # A marker standing right before the next heading belongs to that item.
@@ -509,8 +512,21 @@ def _derive_fields(item: AgendaItem, warnings: list[str]) -> None:
     if decisions:
         item.decision = decisions[-1]  # with several ("Beslutning i Økonomiudvalget …"), the last is this meeting's
         item.outcome = classify_outcome(item.decision)
+
     texts = [item.title] + [s.text for s in item.sections if S.section_role(s.heading) not in {S.ATTACHMENTS, S.DECIDED_BY}]
     item.budget_refs = find_budget_refs("\n".join(texts))
+
+
+def _decision_as_the_only_text(item: AgendaItem) -> str | None:
+    """sermersooq.gl's meeting pages give each item one "Sagsfremstilling" holding one short
+    sentence, which is the decision ("Indstillingen godkendes.", "Udvalget afviser ansøgningen.")."""
+    headed = [s for s in item.sections if s.heading]
+    if len(headed) != 1 or fold_key(headed[0].heading) != "sagsfremstilling":
+        return None
+    text = headed[0].text.strip()
+    if not text or len(text) > 150 or "indstill" in text or "forelægge" in text or "\n" in text:
+        return None
+    return text if classify_outcome(text) not in (Outcome.OTHER, None) else None
 
 
 _ATTACHMENT_COUNT = re.compile(r"^(?:\d+|ingen|intet)\s+bilag\.?$|^ingen\.?$|^-$", re.I)
