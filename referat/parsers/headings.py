@@ -27,7 +27,7 @@ from referat.parsers.text import Line, fold_key
 # Item numbers are running numbers of any size in practice (1043 in a council's year): five digits.
 _NUMBER = r"(?P<number>\d{1,5})"
 LABELLED_HEADING = re.compile(
-    rf"^(?:Punkt|PUNKT|Pkt\.?|PKT\.?|Dagsordenspunkt|DAGSORDENSPUNKT|Dagsordenpunkt|Sag\s+nr\.?|Sagsnr\.?(?=\s*\d{{1,5}}\.)|Nr\.?)\s*{_NUMBER}"
+    rf"^(?:Punkt|PUNKT|Pkt\.?|PKT\.?|Dagsordenspunkt|DAGSORDENSPUNKT|Dagsordenpunkt|Sag\s+nr\.?|SAG\s+NR\.?|Sagsnr\.?(?=\s*\d{{1,5}}\.)|Nr\.?)\s*{_NUMBER}"
     r"(?:\s*[:.\-–)]\s*(?P<title>.*)|\s+(?P<bare>[A-ZÆØÅ0-9\"“”«'(].*)|\s*)$"
 )
 # "3. Title", "3) Title", "129 Title", "4 Åbent Title": the title starts with a capital or a quote.
@@ -92,7 +92,7 @@ def _candidates(lines: list[Line], skip: set[int]) -> list[Heading]:
             continue
         if text[0] > "9":
             if (m := NUMBER_ALONE.match(text)) and not text.startswith(("Punkt", "Pkt", "PUNKT", "Dagsorden")):
-                title_line = _previous_text_line(lines, i, skip)  # "Title" / "Sag nr. 130"
+                title_line = i - 1 if i and lines[i - 1].text and i - 1 not in skip else None  # "Title" / "Sag nr. 130"
                 if title_line is not None and _may_be_title(lines[title_line].text):
                     if out and out[-1].index == title_line:
                         out.pop()  # the title line looked like a heading of its own

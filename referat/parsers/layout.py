@@ -113,7 +113,7 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             if not text:
                 continue
             line, n, first = Line(text, line.level), len(text), text[0]
-        if transcript and "0" <= first <= "9" and _PAGE_NUMBER.match(text) and (n > _PAGE_LINE or not out or not out[-1][0]):
+        if transcript and "0" <= first <= "9" and _PAGE_NUMBER.match(text) and (n > _PAGE_LINE or not out or not out[-1][0] or n > 80):
             out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
             continue
         if "0" <= first <= "9" and (m := _DOUBLED_NUMBER.match(text)):
@@ -137,12 +137,16 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
 def _is_transcript(lines: list[Line]) -> bool:
     """Pages flattened to lines: lines after a blank that start with running page numbers
     ("1 …", "2 …", "3 …"), one of them a long page."""
-    numbers, longest = [], 0
+    numbers, longest, last_page = [], 0, -1
     for k, line in enumerate(lines):
         text = line[0]
-        if "0" <= text[:1] <= "9" and (k == 0 or not lines[k - 1][0]) and (m := _PAGE_NUMBER.match(text)):
-            numbers.append(int(m.group(0)))
-            longest = max(longest, len(text))
+        if "0" <= text[:1] <= "9" and (m := _PAGE_NUMBER.match(text)):
+            number = int(m.group(0))
+            # a page starts after a blank line, or right under the page before it ("1 …" / "2 …")
+            if k == 0 or not lines[k - 1][0] or (last_page == k - 1 and numbers and number == numbers[-1] + 1):
+                numbers.append(number)
+                longest = max(longest, len(text))
+                last_page = k
     if longest <= _PAGE_LINE or not numbers:
         return False
     if len(numbers) == 1:
