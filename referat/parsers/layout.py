@@ -160,6 +160,9 @@ def _unfold_page(text: str) -> list[Line]:
     text = _TRANSCRIPT_ITEM.sub("\n", text)
     text = _TRANSCRIPT_BREAK.sub("\n", text)
     text = _INITIALS_AND_CASE.sub("\\1\n", text)
+    if "s møde " in text:
+        text = _MEETING_ITEM_DECISION.sub(lambda m: "\n" + m.group("heading") + "\n", text)
+    text = _CAPS_BEFORE_HEADING.sub("\n", text)
     text = _TRANSCRIPT_HEADING_TEXT.sub("\\1\n", text)  # "Beslutning Godkendt." → heading, text
     out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
@@ -168,6 +171,14 @@ def _unfold_page(text: str) -> list[Line]:
 
 _INITIALS_AND_CASE = re.compile(r"^([A-ZÆØÅ]{2,10}\s/\s\d{2,4}/\d{2,6})\s+", re.MULTILINE)
 _TRANSCRIPT_HEADING_TEXT = re.compile(
-    r"^(" + "|".join(re.escape(h) for h in _SHORT_HEADINGS) + r")\s+(?=[A-ZÆØÅ0-9\"“«])", re.MULTILINE
+    r"^(" + "|".join(re.escape(h) for h in _SHORT_HEADINGS) + "|" + "|".join(re.escape(h.upper()) for h in _SHORT_HEADINGS)
+    + r")\s+(?=[A-ZÆØÅ0-9\"“«])",
+    re.MULTILINE,
 )
+# Ballerup's PDFs of 2005: "… Kommunalbestyrelsens møde 30. januar 2006 Punkt 2: Godkendt. BØRNE- OG
+# UNGEUDVALGET 3. Udvidelse af …": the decision's heading, and the committee in capitals before a heading.
+_MEETING_ITEM_DECISION = re.compile(
+    r"\s*(?P<heading>\b[A-ZÆØÅ][\wæøå\-]+s møde \d{1,2}\.\s*[a-zæøå]+ \d{4},? (?:Punkt|punkt|pkt\.) \d{1,5}:)\s*"
+)
+_CAPS_BEFORE_HEADING = re.compile(r"(?<=[A-ZÆØÅ]{4})\s+(?=\d{1,5}\.\s+[A-ZÆØÅ\"“][a-zæøå])")
 _PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")
