@@ -289,10 +289,16 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
         return []  # one heading is enough only on a page that shows it is a meeting's (kk.dk "Mødedato:")
     items: list[Heading] = []
     first = headings[0][0]
-    title_line = _first_title_line(lines, 0, first, skip)
-    items.append(Heading(title_line if title_line is not None else first, None,
-                         lines[title_line].text if title_line is not None else "", "unnumbered",
-                         title_line + 1 if title_line is not None else first, header_end=first))  # fmt: skip
+    opening = _item_opening(lines, first, skip)  # "Åben" / "Sagsnr.: 19/7724" open a page's first item too
+    if opening == first:
+        title_line = _first_title_line(lines, 0, opening, skip)
+    else:  # a page whose items open with a marker or a case number prints no titles above them
+        above = _previous_text_line(lines, opening, skip)
+        title_line = above if above is not None and _is_item_title(lines[above].text) and not lines[above].text.endswith("|") else None
+    if title_line is not None:
+        items.append(Heading(title_line, None, lines[title_line].text, "unnumbered", title_line + 1, header_end=opening))
+    else:
+        items.append(Heading(opening, None, "", "unnumbered", opening, header_end=opening))
     seen: dict[str, str | None] = {}
     for i, key, role in headings:
         # The sections start over: a heading seen already in this item, or earlier treatments
@@ -301,14 +307,32 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
             role == S.PREVIOUS and S.DECISION in seen.values()
         )
         if starts_over:
-            previous = _previous_text_line(lines, i, skip)
+            opening = _item_opening(lines, i, skip)
+            previous = _previous_text_line(lines, opening, skip)
             if previous is not None and _is_item_title(lines[previous].text):
                 items.append(Heading(previous, None, lines[previous].text, "unnumbered", previous + 1))
             else:
-                items.append(Heading(i, None, "", "unnumbered", i))  # the page lost the item's title
+                items.append(Heading(opening, None, "", "unnumbered", opening))  # the page lost the item's title
             seen = {}
         seen[key] = role
     return items
+
+
+def _item_opening(lines: list[Line], heading: int, skip: set[int]) -> int:
+    """Where an item printed without a heading begins: at the status marker ("Åben", aalborg.dk)
+    or the case number ("Sagsnr.: 19/170", kolding.dk) standing right above its first section."""
+    start, j, looked = heading, heading - 1, 0
+    while j >= 0 and looked < 3:
+        text = lines[j].text
+        if text:
+            if not (_STATUS_ALONE.match(text) or case_number_in_line(text) or case_number_label_in_line(text)):
+                break
+            start, looked = j, looked + 1
+        j -= 1
+    return start
+
+
+_STATUS_ALONE = re.compile(r"^(?:Åben|Åbent|Lukket|ÅBEN|ÅBENT|LUKKET)(?:\s+(?:sag|punkt))?$")
 
 
 def _role_starts_over(key: str, role: str | None) -> bool:
@@ -344,7 +368,7 @@ _DECISION_WORDS = re.compile(
 )
 _LOCATION_WORDS = re.compile(r"\b(?:mødesal|mødelokale|byrådssal(?:en)?|rådssal(?:en)?)\b", re.IGNORECASE)
 _ATTENDANCE_LABEL = re.compile(r"^(?:Deltagere|Mødedeltagere|Medlemmer|Afbud|Fraværende|Fravær|Til stede|AFBUD|DELTAGERE)\b", re.IGNORECASE)
-_MARKER = re.compile(r"^(?:Åben|Åbent|Lukket)\s+(?:dagsorden|møde|punkt|sag)|^(?:ÅBEN|LUKKET)\s+(?:DAGSORDEN|MØDE)", re.IGNORECASE)
+_MARKER = re.compile(r"^(?:Åben|Åbent|Lukket)(?:\s+(?:dagsorden|møde|punkt|sag)\b|$)|^(?:ÅBEN|LUKKET)\s+(?:DAGSORDEN|MØDE)", re.IGNORECASE)
 
 
 def _is_item_title(text: str) -> bool:
