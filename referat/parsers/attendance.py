@@ -58,8 +58,11 @@ _NAMES_AFTER = [
     (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
     (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
+    (re.compile(r"\bI\s+stedet\s+for\s+[A-ZÆØÅ][\w\-]*(?:[ ]+[A-ZÆØÅ][\w\-]*){0,4}\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,200})"), True),
+    (re.compile(r"\bI\s+stedet\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*(?:[ ]+[A-ZÆØÅ][\w\-]*){0,4})\s+(?:mødte|deltog)\b"), False),
     (re.compile(r"\((?:[Ss]tedfortræder|[Ss]uppleant)\s*:?\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\)"), True),
 ]
+_GLUED_SENTENCE = re.compile(r"(?<=[a-zæøå])\.(?=[A-ZÆØÅ][a-zæøå])")  # "…Petersen.Rådmand Jane …"
 _NAMES_BEFORE = [
     (re.compile(r"\s(?:var|er)\s+fraværende\b"), False),
     (re.compile(r"\s(?:havde|har)\s+meldt\s+afbud\b"), False),
@@ -83,7 +86,7 @@ def parse_attendance(header: list[Line], item_texts: list[str], minutes: bool) -
     _read_lists(header, minutes, people)
     for text in [line.text for line in header] + item_texts:
         if text and _MAY_HOLD_SENTENCE.search(text):
-            _read_sentences(text, people)
+            _read_sentences(_GLUED_SENTENCE.sub(". ", text), people)
     for text in item_texts:
         if _MAY_HOLD_LABEL.search(text):  # "I mødet deltog:" / "Følgende havde meldt afbud:" lists in a decision
             _read_lists([Line(line.strip()) for line in text.split("\n")], True, people, in_item=True)

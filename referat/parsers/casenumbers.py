@@ -56,7 +56,13 @@ def case_number_in_line(line: str) -> str | None:
         return line
     if m := _INITIALS_CASE_RE.match(line):
         return m.group("number")
+    if m := _STATUS_CASE_RE.match(line):
+        return m.group("number")
     return None
+
+
+# "Åbent - 00.01.00A04 - 2007/34364" (odense.dk 2008): the item's status, then its case number.
+_STATUS_CASE_RE = re.compile(r"^(?:Åben|Åbent|Lukket)\s*-\s*(?P<number>\d[\dA-ZÆØÅ./\- ]{4,40}\d)$")
 
 
 # "ØKDIKA / 08/2211": older systems print the caseworker's initials before the case number.

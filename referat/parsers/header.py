@@ -149,8 +149,8 @@ def _name_in_heading(text: str) -> str | None:
     stripped = re.sub(r"\s+(?:den|d\.|kl\.?)\s*$", "", stripped.strip(" -–,:"))
     stripped = _KIND_SUFFIX.sub("", stripped)
     stripped = re.sub(r"\s*[-–:,]\s*$", "", stripped)
-    if stripped != text and 3 <= len(stripped) <= 80 and stripped[:1].isupper() and _is_body_name(stripped):
-        return _clean_name(stripped)
+    if (stripped != text or len(text.split()) <= 3) and 3 <= len(stripped) <= 80 and stripped[:1].isupper() and _is_body_name(stripped):
+        return _clean_name(stripped)  # also a line that is the name alone: "Odense Byråd"
     return None
 
 

@@ -32,7 +32,7 @@ LABELLED_HEADING = re.compile(
 )
 # "3. Title", "3) Title", "129 Title", "4 Åbent Title": the title starts with a capital or a quote.
 NUMBERED_HEADING = re.compile(
-    rf"^{_NUMBER}(?P<sep>\s*[.)]\s*|\s+|(?=[A-ZÆØÅ][a-zæøå]))(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
+    rf"^{_NUMBER}(?P<sep>\s*[.):]\s*|\s+|(?=[A-ZÆØÅ][a-zæøå]))(?:(?P<status>Åbent|Åben|Lukket|ÅBENT|LUKKET)\s+(?:-\s+)?)?"
     r"(?P<title>(?:[A-ZÆØÅ\"“”«'(]|\d{1,2}\.\s+[a-zæøå]).{1,250})$"  # "1. 4. kvartal - økonomirapport"
 )
 # What a labelled heading starts with: a cheap test before the patterns run on a line.

@@ -37,6 +37,8 @@ _CHROME_AS_PRINTED = {form for c in _CHROME for form in (c, c.capitalize(), c.up
 # "…handlingsplaner174. Godkendelse", "Indholdsfortegnelse1. Fraværende": a number glued to a word.
 # "…den 12.03.201321. Godkendelse": a list's last date glued to the first heading's number.
 _GLUED_NUMBERED = re.compile(r"(?:(?<=[a-zæøå)\]\"”:])|(?<=\d\d\.\d\d\.\d{4}))(?=\d{1,5}\.\s+[A-ZÆØÅ])")
+_GLUABLE = ("Beslutning", "Sagsfremstilling", "Indstilling", "Bilag", "Resume", "Resumé", "Baggrund", "Økonomi")
+_GLUED_HEADING_START = re.compile(r"^(Beslutning|Sagsfremstilling|Indstilling|Bilag|Resumé|Resume|Baggrund|Økonomi)(?=[A-ZÆØÅ][a-zæøå])")
 _GLUED_LABELS = ("Referat", "Beslutning", "Dagsorden")
 _GLUED_LABEL_END = re.compile(r"(?<=[a-zæøå)])(Referat|Beslutning|Dagsorden)$")
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,5}\.)\s+\1\s")
@@ -125,6 +127,10 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
         if n <= 200 and text.endswith(_GLUED_LABELS) and (m := _GLUED_LABEL_END.search(text)) and m.start() > 3:
             append(Line(text[: m.start()], line.level))  # "1. Meddelelse fra formandenReferat" (eDoc)
             append(Line(m.group(1)))
+            continue
+        if n > 10 and text.startswith(_GLUABLE) and (m := _GLUED_HEADING_START.match(text)):
+            append(Line(m.group(1), line.level))  # "BeslutningGodkendt." (rksk.dk): a label glued to its text
+            append(Line(text[m.end(1) :]))
             continue
         if n > 25 and text[: text.find(" ")] in _HEADING_FIRST_WORDS and (m := _HEADING_THEN_TEXT.match(text)) and not S.section_heading(text):
             append(Line(m.group("heading") or m.group("heading2"), line.level))

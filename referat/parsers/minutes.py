@@ -38,6 +38,7 @@ TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
+_LETTERED_GROUP = re.compile(r"^[A-ZÆØÅ]\.\s+\S")  # "A. Sager til afgørelse i byrådet" groups items (odense.dk)
 _CLOSED_SUFFIX = re.compile(r"\s*\(\s*lukket( punkt| sag)?\s*\)\s*$", re.IGNORECASE)
 _TITLE_CASE_PREFIX = re.compile(r"^(?P<number>[A-ZÆØÅ]{1,4}\s\d{1,5}/\d{2,4})\.\s+(?=[A-ZÆØÅ\"“])")
 # An empty type-mark slot "( )" and a stray Markdown "#" that some exports leave after a title.
@@ -439,6 +440,7 @@ def _whole_title(heading: Heading, title: str, body: list[Line], toc_title: str 
 def _ends_title(text: str) -> bool:
     return bool(
         text.startswith(("- ", "• ", "* ", "– "))
+        or _LETTERED_GROUP.match(text)
         or RECORD_FIELD.match(text)
         or case_number_label_in_line(text)
         or CASE_LABEL_ALONE.match(text)
