@@ -52,9 +52,11 @@ _NOT_A_NAME = re.compile(
 # fra X", "I stedet mødte Y", "suppleant for X". Names *before* a phrase ("X og Y var fraværende",
 # "X havde meldt afbud", "Y mødte som stedfortræder") are read back to the sentence's start; no
 # pattern here nests quantifiers, so a hostile page cannot make one backtrack for long.
+# A run of names up to the sentence's end; an initial's full stop ("Anne V. Kristensen") is no end.
+_NAME_RUN = r"(?:[^.;:\n]|(?<=\s[A-ZÆØÅ])\.)"
 _NAMES_AFTER = [
-    (re.compile(r"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>[^.;:\n]{1,400})", re.I), False),
-    (re.compile(r"\b(?:bortset\s+fra|undtagen)\s+(?P<names>[^.;:\n]{1,400}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
+    (re.compile(rf"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>{_NAME_RUN}{{1,400}})", re.I), False),
+    (re.compile(rf"\b(?:bortset\s+fra|undtagen)\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
     (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
     (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
@@ -119,7 +121,7 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
             if text.endswith(":") and len(text) <= 40 and default is not None and not in_item:
                 collecting = True  # "Fra forvaltningen:" – a group of the same list
             continue
-        if _STOP_LABEL.match(text) or len(text) > 300:
+        if _STOP_LABEL.match(text) or (len(text) > 300 and text.count(",") < 3):  # a long line is prose, unless a list
             collecting = table = False
             continue
         if text.endswith(":") and len(text) <= 40:
