@@ -48,7 +48,7 @@ class KLE:
 def case_number_in_line(line: str) -> str | None:
     """The case number a line under an item heading states, or None."""
     line = line.strip()
-    if m := LABELLED_CASE_RE.match(line):
+    if (m := LABELLED_CASE_RE.match(line)) and any(ch.isdigit() for ch in m.group("number")):
         return m.group("number")
     if m := KLE_CASE_RE.fullmatch(line):
         return m.group(0)

@@ -37,7 +37,7 @@ _KIND_WORDS = re.compile(
 _KIND_SUFFIX = re.compile(
     r"\s*[-–:,]?\s*(?:Referat|REFERAT|Dagsorden|DAGSORDEN|Beslutningsprotokol)(?:\s+(?:fra|af|for|til))?(?:\s+(?:mødet|møde))?\s*$"
 )
-_MEETING_OF = re.compile(r"^(?:Møde|Mødet|Ekstraordinært møde|Ordinært møde)\s+i\s+(?P<name>.+?)(?:\s+(?:den|d\.)\b.*)?$")
+_MEETING_OF = re.compile(r"^(?:[Mm]øde|[Mm]ødet|Ekstraordinært møde|Ordinært møde)\s+i\s+(?P<name>.+?)(?:\s+(?:den|d\.)\b.*)?$")
 _GENITIVE_MEETING = re.compile(r"^(?P<name>[A-ZÆØÅ][\w\-–, ]{2,80}?)s\s+(?:ekstraordinære\s+|ordinære\s+)?møde\b")
 _BODY_NOUN = re.compile(
     r"(?:udvalg(?:et)?|bestyrelse(?:n)?|råd(?:et)?|repræsentation(?:en)?|nævn(?:et)?|magistrat(?:en)?|forum|komit[eé](?:en)?|"
@@ -135,12 +135,12 @@ def _name_in_heading(text: str) -> str | None:
     unkinded = _KIND_WORDS.sub("", text)
     if (m := _GENITIVE_MEETING.match(unkinded)) and (_is_body_name(m.group("name")) or len(m.group("name").split()) <= 4):
         return _clean_name(m.group("name"))  # "Referat fra Økonomiudvalgets møde", "Social og sundheds møde"
-    if m := _MEETING_OF.match(unkinded):  # "Møde i Teknisk Udvalg den …", "Møde i regionsrådet"
-        if found := find_committees(m.group("name")):
-            return _clean_name(found[0].group(0))
+    if m := _MEETING_OF.match(unkinded):  # "Møde i Teknisk Udvalg den …", "mødet i Odense Byråd"
         name = re.sub(r"\s+(?:kl\.?|på|i)\b.*$", "", m.group("name"))
         if _is_body_name(name):
             return _clean_name(name)
+        if found := find_committees(m.group("name")):
+            return _clean_name(found[0].group(0))
     stripped = _KIND_WORDS.sub("", text)
     dates = find_dates(stripped)
     if dates:
@@ -203,7 +203,8 @@ def committee_in_source(source: str, texts: list[str]) -> str | None:
             for m in find_committees(text):
                 if _slug_key(m.group(0)) == key:
                     return _clean_name(m.group(0))
-        return _clean_name(_unslug(words))
+        name = _unslug(words)
+        return _clean_name(name) if _is_body_name(name) or len(name.split()) <= 4 else None
     return None
 
 

@@ -342,7 +342,7 @@ def _parse_item(
             if CLOSED_MARKER.match(text):
                 closed_item = True
                 continue
-            if case_number is None and not any(p.text for p in pre) and (number := case_number_in_line(text)):
+            if case_number is None and sum(1 for p in pre if p.text) <= 2 and (number := case_number_in_line(text)):
                 case_number = number
                 continue
             if case_number is None and len(pre) < 8 and (number := case_number_label_in_line(text)):
@@ -440,6 +440,7 @@ def _whole_title(heading: Heading, title: str, body: list[Line], toc_title: str 
 def _ends_title(text: str) -> bool:
     return bool(
         text.startswith(("- ", "• ", "* ", "– "))
+        or text == "Referat"
         or _LETTERED_GROUP.match(text)
         or RECORD_FIELD.match(text)
         or case_number_label_in_line(text)
