@@ -34,6 +34,11 @@ _LABELLED_CASE_INSIDE = re.compile(rf"(?:(?<![\w.])|(?<=[a-zæøå])(?=[A-Z])){_
 BARE_CASE_RE = re.compile(r"^(?:[A-ZÆØÅ]{1,5}-)?\d[\d./-]{3,}[\dA-ZÆØÅ](?:-[A-ZÆØÅ0-9]+)*$")
 
 
+# A KLE code with its facet glued on, alone or with a serial: "00.01.00P35-0198", "81.02.00G01"
+# (Bornholm's and older systems' numbering).
+KLE_CODE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\s?[A-ZÆØÅ]\d{2}(?:[-/]\d{2,6})*$")
+
+
 @dataclass(frozen=True, slots=True)
 class KLE:
     topic: str
@@ -53,6 +58,8 @@ def case_number_in_line(line: str) -> str | None:
     if m := KLE_CASE_RE.fullmatch(line):
         return m.group(0)
     if BARE_CASE_RE.match(line) and not _looks_like_date_or_year(line):
+        return line
+    if KLE_CODE_RE.match(line):
         return line
     if m := _INITIALS_CASE_RE.match(line):
         return m.group("number")
