@@ -579,9 +579,10 @@ def _attendance_texts(items: list[AgendaItem]) -> list[str]:
         if _about_attendance(item.title):
             texts.extend(section.text for section in item.sections)
             continue
-        if item.decision:
-            texts.append(item.decision)
-        texts.extend(s.text for s in item.sections if s.heading[:1] in "FADfad" and _about_attendance(s.heading))
+        for section in item.sections:  # every decision: the first body's may hold the attendance
+            heading = section.heading
+            if heading and (S.section_role(heading) == S.DECISION or heading[:1] in "FADfad" and _about_attendance(heading)):
+                texts.append(section.text)
     if items:  # a member list in a page's first item (sermersooq.gl prints it under the first heading)
         texts.extend(s.text for s in items[0].sections if _MEMBER_LIST.search(s.text))
     return texts
