@@ -21,7 +21,7 @@ from referat.model import Participant
 from referat.parsers.text import Line
 
 _PRESENT_LABELS = (
-    r"I mødet deltog|Følgende deltog|Mødedeltagere|Deltagere|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
+    r"I mødet deltog|Følgende deltog|Mødedeltagere|Deltagere|Indkaldelse|Indkaldte|Til stede i øvrigt|Til stede|Tilstede|Fremmødte|Medlemmer|Udvalgsmedlemmer|Derudover deltog|"
     r"Øvrige deltagere|Desuden deltog|Endvidere deltog|Deltog(?=\s*:)|Mødeliste"  # not "Deltog ikke under punkt 20"
 )
 _ABSENT_LABELS = (
@@ -204,7 +204,9 @@ def _split_on_and(token: str) -> list[str]:
     return pieces
 
 
-_TOP_LEVEL_SEPARATOR = re.compile(r"[,;](?![^()]*\))")  # a comma not inside "(…)"
+# A comma not inside "(…)", or the space after a party when names run on without commas:
+# "Henrik Iversen (C) Gitte Hald (A)".
+_TOP_LEVEL_SEPARATOR = re.compile(r"[,;](?![^()]*\))|(?<=\))\s+(?=[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ])")
 
 
 def _split_top_level(text: str) -> list[str]:
