@@ -28,7 +28,8 @@ _ABSENT_LABELS = (
     r"Følgende havde meldt afbud|Følgende var fraværende|Afbud\s*/\s*Fraværende|Fraværende\s*\(?(?:med|uden)\s+afbud\)?|Afbud fra|Afbud|Fraværende|Fravær|Ikke til stede|Ikke mødt|"
     r"Forfald"
 )
-_LABEL = re.compile(rf"^(?:(?P<absent>{_ABSENT_LABELS})|(?P<present>{_PRESENT_LABELS}))\s*(?::|\s-\s|(?=\s)|$)\s*(?P<rest>.*)$", re.I)
+_LABEL = re.compile(rf"^(?:(?P<absent>{_ABSENT_LABELS})|(?P<present>{_PRESENT_LABELS}))\s*(?::|\s?-\s|(?=\s)|$)\s*(?P<rest>.*)$", re.I)
+_INLINE_PRESENT_IN_ITEM = re.compile(r"^(?:Til stede i øvrigt|I mødet deltog|Følgende deltog|Desuden deltog|Endvidere deltog)\b", re.I)
 _STOP_LABEL = re.compile(
     r"^(?:Bemærkninger|Mødested|Sted|Dato|Mødedato|Tidspunkt|Starttidspunkt|Sluttidspunkt|Indholdsfortegnelse|Indhold|"
     r"Dagsorden|Punkter|Referat|Sager|Lokale|Mødelokale|Note|Noter)\b",
@@ -59,7 +60,7 @@ _NAMES_AFTER = [
     (re.compile(rf"\b(?:bortset\s+fra|undtagen)\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
     (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
-    (re.compile(r"\bI\s+stedet\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
+    (re.compile(r"\b(?i:I\s+stedet)\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
     (re.compile(r"\bI\s+stedet\s+for\s+[A-ZÆØÅ][\w\-]*(?:[ ]+[A-ZÆØÅ][\w\-]*){0,4}\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,200})"), True),
     (re.compile(r"\bI\s+stedet\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*(?:[ ]+[A-ZÆØÅ][\w\-]*){0,4})\s+(?:mødte|deltog)\b"), False),
     (re.compile(r"\((?:[Ss]tedfortræder|[Ss]uppleant)\s*:?\s+(?P<names>[A-ZÆØÅ][\w.\-]*(?:\s+[A-ZÆØÅ][\w.\-]*){0,4})\)"), True),
@@ -71,10 +72,12 @@ _NAMES_BEFORE = [
     (re.compile(r"\sudeblev\b"), False),
     (re.compile(r"\s(?:mødte|deltog)\s+(?:som\s+stedfortræder|i\s+stedet)\b"), True),
     (re.compile(r"\s(?:ankom|forlod\s+mødet)\b"), True),  # came late or left early: attended
+    (re.compile(r"\sdeltog\s+ikke\s+i\s+(?:behandlingen|sagens\s+behandling)\b"), True),  # attended, not that item
+    (re.compile(r",\s+(?i:i\s+stedet)\s+(?:deltog|mødte)\b"), False),  # "Mogens Raun, i stedet deltog Peder Aaby"
 ]
 _SENTENCE_START = re.compile(r"(?:[.!?:;]\s|\n|\bi\s+stedet\s+(?:mødte|deltog)\s|,\s+og\s)", re.I)
 _TRAILING_NAME = re.compile(r"(?:[A-ZÆØÅ][\w.\-]*\s+){1,4}[A-ZÆØÅ][\w.\-]*(?:\s*\([^()]{1,40}\))?\s*$")
-_MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev|ankom|forlod mødet", re.IGNORECASE)
+_MAY_HOLD_SENTENCE = re.compile("afbud|fraværende|bortset fra|undtagen|i stedet|stedfortræder|suppleant|udeblev|ankom|forlod mødet|deltog ikke", re.IGNORECASE)
 _MAY_HOLD_LABEL = re.compile(
     r"(?:^|\n)\s*(?:afbud|fravær|ikke til stede|ikke mødt|forfald|i mødet deltog|følgende|medlemmer\s*:?\s*\n|deltagere\s*:?\s*\n)", re.IGNORECASE
 )
@@ -109,7 +112,7 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
         if _TABLE_HEADER.match(text):
             collecting, table, default = True, True, True if minutes else None
             continue
-        if (m := _LABEL.match(text)) and not (in_item and m.group("present") and m.group("rest").strip(" |:")):
+        if (m := _LABEL.match(text)) and not (in_item and m.group("present") and m.group("rest").strip(" |:") and not _INLINE_PRESENT_IN_ITEM.match(text)):
             absent = m.group("absent") is not None
             default = False if absent else (True if minutes else None)
             rest = m.group("rest").strip(" |:")
