@@ -45,6 +45,7 @@ SECTION_HEADINGS = [
     "Beslutning fra", "Økonomiske og personalemæssige konsekvenser", "Effekt", "Udvalgets kompetence",
     "Sagens kerne", "Administrativ indstilling", "Retligt grundlag", "Handlemuligheder", "Økonomiske konsekvenser",
     "Personalemæssige konsekvenser", "Sundhedsmæssige konsekvenser", "Miljømæssige konsekvenser",
+    "Historik", "Sagen behandles i", "Forslag", "Sagsresume", "Sagsresumé", "Politisk behandling",
     "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
 ]  # fmt: skip
 _KEYS = {fold_key(h): h for h in SECTION_HEADINGS if fold_key(h) not in {"indhold", "beslutninger i"}}
@@ -204,7 +205,7 @@ def section_role(heading: str) -> str | None:
         return _ROLES[key]
     if key.startswith("indstilling og beslutning") or key in {"beslutning truffet", "udvalgets beslutning"}:
         return DECISION
-    if key in {"hovedindstilling", "administrativ indstilling", "udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
+    if key in {"forslag", "hovedindstilling", "administrativ indstilling", "udvalgets indstilling", "indstilling fra forvaltningen", "forvaltningens forslag", "administrationens forslag", "forvaltningens indstilling til beslutning", "anbefaling"}:
         return RECOMMENDATION
     if key in {"tidligere beslutning", "tidligere politisk behandling", "tidligere politiske beslutninger"}:
         return PREVIOUS
