@@ -225,8 +225,8 @@ def _meeting_without_item_text(lines: list[Line], toc_lines: set[int], source: s
     Dagsorden, names the body and the day) but holds none of its items' text: the list of items
     only, or attendance before a cut. The meeting is kept, with its attendance and a warning."""
     head = [line for i, line in enumerate(lines[:80]) if i not in toc_lines]
-    if not _calls_itself_minutes(head) or _lists_meetings(head):
-        return None
+    if not _calls_itself_minutes(head) or _lists_meetings(head) or any("Nyhed" in line.text for line in head[:4]):
+        return None  # a news page about a meeting ("Hjem > Nyheder > Byrådet har besluttet") is no minutes
     committee = find_committee(head, source, [])
     meeting_date = find_meeting_date(head) or date_in_source(source)
     if committee is None or meeting_date is None:
