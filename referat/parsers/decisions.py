@@ -33,7 +33,7 @@ _KEYWORDS: list[tuple[Outcome, re.Pattern[str]]] = [
     (Outcome.POSTPONED, re.compile(r"\b(?:udsættes|udsat|udskudt|udskydes|blev\s+udsat)\b")),
     (Outcome.RECOMMENDED, re.compile(r"\b(?:anbefales|anbefalet|anbefaler|anbefalede|indstilles|indstillede|videresendes|sendes\s+videre)\b")),
     (Outcome.REFERRED_BACK, re.compile(
-        r"\b(?:undersøges|tilbagesendt|tilbagesendes|sendes\s+tilbage|sendt\s+tilbage|oversendes|oversendt|oversende|oversendte|fremsendes|fremsendt|"
+        r"\b(?:undersøges|tilbagesendt|tilbagesendes|sendes\s+tilbage|sendt\s+tilbage|sende\s+(?:sagen\s+)?tilbage|sendt\s+videre|oversendes|oversendt|oversende|oversendte|fremsendes|fremsendt|"
         r"sendes\s+til|sendt\s+til|henvist|henvises|henviste|ny\s+sag\s+forelægges|genoptages|videregives)\b")),
     (Outcome.NOTED, re.compile(
         r"\b(?:til\s+efterretning|til\s+orientering|orientering(?:en)?\s+(?:givet|taget|blev)|orienteringen|orienterede|blev\s+orienteret|"

@@ -169,6 +169,7 @@ def _unfold_page(text: str) -> list[Line]:
     if "s møde " in text:
         text = _MEETING_ITEM_DECISION.sub(lambda m: "\n" + m.group("heading") + "\n", text)
     text = _CAPS_BEFORE_HEADING.sub("\n", text)
+    text = _EARLIER_TREATMENT.sub("\n", text)
     text = _TRANSCRIPT_HEADING_TEXT.sub("\\1\n", text)  # "Beslutning Godkendt." → heading, text
     out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
@@ -185,6 +186,11 @@ _TRANSCRIPT_HEADING_TEXT = re.compile(
 # UNGEUDVALGET 3. Udvidelse af …": the decision's heading, and the committee in capitals before a heading.
 _MEETING_ITEM_DECISION = re.compile(
     r"\s*(?P<heading>\b[A-ZÆØÅ][\wæøå\-]+s møde \d{1,2}\.\s*[a-zæøå]+ \d{4},? (?:Punkt|punkt|pkt\.) \d{1,5}:)\s*"
+)
+# "… husholdningsaffald Teknik- og Miljøudvalget den 10. januar 2006, pkt. 4 Økonomiudvalget den …":
+# each earlier treatment stood on a line of its own under the heading.
+_EARLIER_TREATMENT = re.compile(
+    r"\s+(?=(?:[A-ZÆØÅ][\wæøå]*-\s+og\s+)?[A-ZÆØÅ][\wæøå]*(?:udvalget|bestyrelsen|rådet)\s+den\s+\d{1,2}\.\s+[a-zæøå]+\s+\d{4},\s+pkt\.)"
 )
 _CAPS_BEFORE_HEADING = re.compile(r"(?<=[A-ZÆØÅ]{4})\s+(?=\d{1,5}\.\s+[A-ZÆØÅ\"“][a-zæøå])")
 _PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")

@@ -185,7 +185,7 @@ def _body_and_date(text: str) -> bool:
         return False
     rest = text[dates[0][1].end() :].strip(" ,.:")
     between = text[found[0].end() : dates[0][1].start()].strip(" ,.:")
-    return between in ("", "den", "d", "mødet den", "møde den", "i mødet den", "i møde den") and (
+    return between in ("", "den", "d", "mødet den", "møde den", "i mødet den", "i møde den", "møde", "mødet") and (
         rest == "" or bool(re.fullmatch(r"(?:(?:pkt|punkt|sag)\.?\s*(?:nr\.?\s*)?\d{1,5}|kl\.?\s*[\d.:]+)\.?", rest, re.I))
     )
 
