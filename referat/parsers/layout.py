@@ -170,6 +170,7 @@ def _unfold_page(text: str) -> list[Line]:
         text = _MEETING_ITEM_DECISION.sub(lambda m: "\n" + m.group("heading") + "\n", text)
     text = _CAPS_BEFORE_HEADING.sub("\n", text)
     text = _EARLIER_TREATMENT.sub("\n", text)
+    text = _HEADING_ENDS_PAGE.sub("\n", text)
     text = _TRANSCRIPT_HEADING_TEXT.sub("\\1\n", text)  # "Beslutning Godkendt." → heading, text
     out = [Line(part.strip()) for part in text.split("\n") if part.strip() and not _PAGE_FOOTER.match(part.strip())]
     out.append(Line(""))
@@ -192,5 +193,7 @@ _MEETING_ITEM_DECISION = re.compile(
 _EARLIER_TREATMENT = re.compile(
     r"\s+(?=(?:[A-ZÆØÅ][\wæøå]*-\s+og\s+)?[A-ZÆØÅ][\wæøå]*(?:udvalget|bestyrelsen|rådet)\s+den\s+\d{1,2}\.\s+[a-zæøå]+\s+\d{4},\s+pkt\.)"
 )
+# "… Ældrerådet7 1. Meddelelser": the first item's heading at the very end of a page.
+_HEADING_ENDS_PAGE = re.compile(r"\s+(?=\d{1,4}\.\s+[A-ZÆØÅ][\wæøå,\- ]{2,80}$)")
 _CAPS_BEFORE_HEADING = re.compile(r"(?<=[A-ZÆØÅ]{4})\s+(?=\d{1,5}\.\s+[A-ZÆØÅ\"“][a-zæøå])")
 _PAGE_FOOTER = re.compile(r"^Side\s+(?:\d{1,4}|[ivxlc]{1,6})$")
