@@ -119,8 +119,9 @@ def _starts_with_date(text: str) -> bool:
 
 
 def _previous_text_line(lines: list[Line], i: int, skip: set[int]) -> int | None:
+    """The nearest line above with text, across at most three blank lines."""
     j = i - 1
-    if j >= 0 and not lines[j].text:  # one blank line between title and number is allowed
+    while j >= 0 and j >= i - 4 and not lines[j].text:
         j -= 1
     if j < 0 or j in skip or not lines[j].text:
         return None
