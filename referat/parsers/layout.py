@@ -121,7 +121,7 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
         if "0" <= first <= "9" and (m := _DOUBLED_NUMBER.match(text)):
             text = text[m.end(1) :].lstrip()  # " 1.  1. Godkendelse af dagsordenen" (Glostrup's list of items)
             line, n, first = Line(text, line.level), len(text), text[0]
-        if ". " in text and (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _GLUED_NUMBERED.search(text):
+        if (n <= 150 or "0" <= first <= "9" or text.startswith(_LIST_STARTS)) and _may_be_glued(text) and _GLUED_NUMBERED.search(text):
             out.extend(Line(p.strip(), line.level) for p in _GLUED_NUMBERED.split(text) if p.strip())
             continue
         if n <= 200 and text.endswith(_GLUED_LABELS) and (m := _GLUED_LABEL_END.search(text)) and m.start() > 3:
@@ -138,6 +138,16 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             continue
         append(line)
     return out
+
+
+def _may_be_glued(text: str) -> bool:
+    """A cheap look before the glued-number search: a digit right before a ". " somewhere."""
+    k = text.find(". ")
+    while k > 0:
+        if "0" <= text[k - 1] <= "9":
+            return True
+        k = text.find(". ", k + 2)
+    return False
 
 
 def _is_transcript(lines: list[Line]) -> bool:
