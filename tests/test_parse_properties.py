@@ -87,6 +87,13 @@ HOSTILE = {
     "a reference over a long gap": "indsats 5.3 " + "x" * 200_000 + " i budgetaftalen 2019",
     "markup soup": "<b>" * 100_000 + "# " * 100_000 + "**" * 100_000,
     "control characters": "".join(chr(c) for c in range(32)) * 10_000,
+    # the generalised parser's patterns (issue 10): layout cleaning, transcripts, attendance, headers
+    "a transcript of repeated fields": "1 " + "Sagsid.: 12/34 Beslutning Godkendt. " * 5_000 + "\n\n2 " + "3. Titel Sagsnr.: 1 " * 5_000,
+    "body-led decision headings in one line": "Beslutning " + "Økonomiudvalgets beslutning den 4. maj " * 20_000,
+    "numbers glued to words": "abc1. Abc " * 30_000,
+    "twenty thousand numbered lines": "\n".join(f"{i}. Titel {i}" for i in range(1, 20_000)),
+    "upper-case words": "ØKONOMIUDVALGET " * 30_000,
+    "names and parties without commas": "Fraværende: " + "Aa Bb (A) Cc Dd " * 20_000,
 }
 
 
