@@ -16,10 +16,10 @@ _NOUN = r"(?:udvalg(?:et|ets)?|bestyrelse(?:n|ns)?|råd(?:et|ets)?|repræsentati
 COMMITTEE_RE = re.compile(
     # "Børne-, Unge- og Familieudvalget", "Erhvervs- og beskæftigelsesudvalget"
     rf"(?<![\w-])(?:{_PART}-,?\s+)*{_PART}-\s+(?:og|&)\s+[A-ZÆØÅa-zæøå][a-zæøå]*{_NOUN}(?![\w-])"
+    # "Udvalget for Klima og Miljø", "Udvalg for regional udvikling", "Lokaludvalget for Nordkvarteret"
+    rf"|(?<![\w-])(?:Udvalg(?:et)?|Lokaludvalg(?:et)?)\s+for\s+[A-ZÆØÅa-zæøå][a-zæøå]+(?:(?:,\s*|\s+og\s+|\s+)(?!og\b|den\b|d\.|mødet?\b|har\b|er\b|i\b|på\b|til\b|kl\b)[A-ZÆØÅa-zæøå][a-zæøå]+){{0,4}}"
     # "Økonomiudvalget", "Kommunalbestyrelsen", "Byrådet"
     rf"|(?<![\w-]){_PART}{_NOUN}(?![\w-])"
-    # "Udvalget for Klima og Miljø", "Udvalg for regional udvikling", "Udvalg for Anlæg og Miljø"
-    rf"|(?<![\w-])Udvalg(?:et)?\s+for\s+[A-ZÆØÅa-zæøå][a-zæøå]+(?:(?:,\s*|\s+og\s+|\s+)(?!og\b|den\b|d\.|mødet?\b|har\b|er\b|i\b|på\b|til\b|kl\b)[A-ZÆØÅa-zæøå][a-zæøå]+){{0,4}}"
     # "Magistraten", "Borgerrepræsentationen" stand alone
     rf"|(?<![\w-])(?:Magistraten|Magistratens)(?![\w-])"
 )
