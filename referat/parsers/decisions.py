@@ -19,6 +19,7 @@ _FRAME = re.compile(
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[a-zæøå)][.!?])\s+(?=[a-zæøå0-9])")
 _NO_REMARK = re.compile(r"\bikke\s+\w+\s+bemærkning")
+_ABOUT_THE_ITEM = re.compile(r"^(?:dagsorden(?:en)?|indstilling(?:en|erne)?|forslaget|sagen|referatet|punktet|anbefalingen)\b")
 _SPACES = re.compile(r"\s+")
 _LEAD = re.compile(r"^(?:beslutning\s*:\s*|\d{1,2}\.\s+)", re.IGNORECASE)
 _REJECTED = re.compile(r"\b(?:ikke\s+(?:godkendt|godkendes|tiltrådt|tiltrådes|tiltræde|vedtaget|vedtages|anbefalet|anbefales|bevilget|imødekommet)|forkastet|forkastes|afvist|afvises|afviste|nedstemt|nedstemmes|faldt|bortfaldt)\b")
@@ -53,6 +54,11 @@ def classify_outcome(decision: str | None) -> Outcome | None:
     if decision is None or not decision.strip():
         return None
     sentences = _decision_sentences(decision)
+    # A sentence about the item itself ("Dagsordenen blev godkendt", "Indstillingen tiltrådt") is the
+    # decision even after another that decides something on the way ("Dialogen blev taget til efterretning").
+    about_item = [k for k, sentence in enumerate(sentences) if _ABOUT_THE_ITEM.match(sentence) and _sentence_outcome(sentence)]
+    if about_item and about_item[0] > 0:
+        sentences = sentences[about_item[0] :]
     for k, sentence in enumerate(sentences):
         if outcome := _sentence_outcome(sentence):
             # "Godkendt. Sag 3 udgår." / "Godkendt. Dog således at …": the remark follows.
