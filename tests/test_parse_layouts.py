@@ -446,6 +446,33 @@ def test_section_heading_keeps_its_colon_as_printed():
 @pytest.mark.parametrize(
     "heading",
     [
+        "Retsregler og andre forskrifter",  # Vejen (Prepare)
+        "Inddragelse og høring", "Alternativer", "Tidsperspektiv",  # Viborg
+        "Økonomiske forhold og konsekvenser", "Juridiske og planmæssige forhold",
+        "Konsekvenser for andre udvalg",  # Tårnby
+        "Vurdering i forhold til økonomi", "Vurdering i forhold til miljø",  # Holbæk (2013)
+    ],
+)
+def test_template_headings_of_other_systems_are_sections(heading):
+    doc = minutes(f"""
+        Referat Socialudvalget 17-01-2019
+
+        Punkt 1: Ny indsats for pårørende
+        Sagsfremstilling
+        Udvalget afprøver en pårørendeindsats.
+        {heading}
+        Ingen bemærkninger.
+        Beslutning
+        Godkendt.
+    """)
+    item = doc.meeting.items[0]
+    assert [s.heading for s in item.sections] == ["Sagsfremstilling", heading, "Beslutning"]
+    assert item.section(heading).text == "Ingen bemærkninger."
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
         "Beslutning i Klimaudvalget den 12-06-2018",
         "Kommunalbestyrelsens beslutning i mødet den 4. maj 2023",
         "Borgerrepræsentationens beslutning i mødet den 4. maj 2023",

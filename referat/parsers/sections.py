@@ -47,6 +47,11 @@ SECTION_HEADINGS = [
     "Personalemæssige konsekvenser", "Sundhedsmæssige konsekvenser", "Miljømæssige konsekvenser",
     "Historik", "Sagen behandles i", "Forslag", "Sagsresume", "Sagsresumé", "Politisk behandling",
     "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
+    "Retsregler og andre forskrifter", "Inddragelse og høring", "Alternativer", "Tidsperspektiv",
+    "Økonomiske forhold og konsekvenser", "Juridiske og planmæssige forhold", "Konsekvenser for andre udvalg",
+    "Vurdering i forhold til økonomi", "Vurdering i forhold til administrative forhold",
+    "Vurdering i forhold til miljø", "Vurdering i forhold til sundhed",
+    "Vurdering i forhold til andre afledte konsekvenser",
 ]  # fmt: skip
 _KEYS = {fold_key(h): h for h in SECTION_HEADINGS if fold_key(h) not in {"indhold", "beslutninger i"}}
 # "Beslutning i Økonomiudvalget den 12-06-2018", "Beslutning Byrådet 28.05.2018", "Indstilling fra
