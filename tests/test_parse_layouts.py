@@ -574,6 +574,10 @@ def _attendance(header: str, decision: str = "Godkendt.") -> dict[str, bool | No
                      {"Anne Holm": False, "Bo Kjær": False}, id="bortset-fra-meldt-afbud"),
         pytest.param("Navn | Status\nAnne Holm | Deltog\nBo Kjær | Afbud", "Godkendt.",
                      {"Anne Holm": True, "Bo Kjær": False}, id="status-table-header-row-no-person"),
+        # A two-column table (members | absent) flattened: both headers, then the members, then the absent.
+        pytest.param("Medlemmer:\nFraværende: Borgmester: Anne Holm (A) Bo Kjær (V) Carl Dahl (O) Bo Kjær", "Godkendt.",
+                     {"Anne Holm": True, "Bo Kjær": False, "Carl Dahl": True}, id="flattened-members-and-absent-columns"),
+        pytest.param("Medlemmer:\nFraværende: Bo Kjær (V)", "Godkendt.", {"Bo Kjær": False}, id="empty-members-label-then-absent-list"),
     ],
 )  # fmt: skip
 def test_attendance_forms(header, decision, people):

@@ -114,8 +114,11 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
             continue
         if (m := _LABEL.match(text)) and not (in_item and m.group("present") and m.group("rest").strip(" |:") and not _INLINE_PRESENT_IN_ITEM.match(text)):
             absent = m.group("absent") is not None
-            default = False if absent else (True if minutes else None)
             rest = m.group("rest").strip(" |:")
+            if absent and rest and collecting and default and not in_item and not people and _add_flattened_columns(people, rest):
+                collecting = False  # "Medlemmer:" / "Fraværende: A (A) B (V) … B"
+                continue
+            default = False if absent else (True if minutes else None)
             collecting, table, misses = not rest, False, 0
             if rest and not re.fullmatch(r"(?:ingen|-|intet)\.?", rest, re.I):
                 _add_all(people, rest, default)
@@ -141,6 +144,25 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
         else:
             misses += 1
             collecting = misses < 2
+
+
+_ROLE_LABEL = re.compile(r"(?:\b\d\.\s*)?\b(?:Borgmester|Viceborgmester|Formand|Næstformand|Udvalgsformand)\s*:\s*", re.I)
+
+
+def _add_flattened_columns(people: dict[str, Participant], text: str) -> bool:
+    """A members | absent table whose two headers and cells were flattened into one line: the
+    members come first, then the absent column repeats the names of the members who were absent.
+    Without a repeated name it is an ordinary absence list, and nothing is added."""
+    found = participants_in(_ROLE_LABEL.sub(", ", text), True)
+    keys = [person.name.casefold() for person in found]
+    if len(set(keys)) == len(keys):
+        return False
+    for key, person in zip(keys, found):
+        if key in people:
+            people[key].present = False
+        else:
+            people[key] = person
+    return True
 
 
 def _read_sentences(text: str, people: dict[str, Participant]) -> None:
