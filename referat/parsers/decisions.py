@@ -29,6 +29,7 @@ _REMARKS = re.compile(
     r"|(?:godkendt|tiltrådt|vedtaget)\s+med\s+(?:en|et|den|de)?\s*\w*\s*(?:ændring|tilføjelse|bemærkning)"
     r"|dog\s+(?:således|sådan|med)\b|bortset\s+fra\b)"
 )
+_ITEM_REMOVED = re.compile(r"\budgår\b|\btages\s+af\s+dagsordenen\b")
 _REMARK_AFTER = re.compile(r"^(?:dog\b|idet\b|med\s+den\s+(?:tilføjelse|ændring|bemærkning)|(?:sag|punkt|pkt\.?)\s*\d+\s+udgår|.{0,60}\budgår\b|med\s+følgende\b|under\s+forudsætning\s+af\b)")
 _KEYWORDS: list[tuple[Outcome, re.Pattern[str]]] = [
     (Outcome.POSTPONED, re.compile(r"\b(?:udsættes|udsat|udskudt|udskydes|blev\s+udsat)\b")),
@@ -60,6 +61,8 @@ def classify_outcome(decision: str | None) -> Outcome | None:
     if about_item and about_item[0] > 0:
         sentences = sentences[about_item[0] :]
     for k, sentence in enumerate(sentences):
+        if _ITEM_REMOVED.search(sentence) and any(_sentence_outcome(later) is Outcome.APPROVED for later in sentences[k + 1 :]):
+            return Outcome.APPROVED_WITH_REMARKS  # "Punkt 16 … udgår af dagsordenen. Godkendt."
         if outcome := _sentence_outcome(sentence):
             # "Godkendt. Sag 3 udgår." / "Godkendt. Dog således at …": the remark follows.
             if outcome is Outcome.APPROVED and k + 1 < len(sentences) and _REMARK_AFTER.match(sentences[k + 1]):
@@ -81,6 +84,8 @@ def _decision_sentences(decision: str) -> list[str]:
 
 
 def _sentence_outcome(sentence: str) -> Outcome | None:
+    if sentence.endswith("?"):
+        return None  # a question put in Spørgetid decides nothing ("hvem har besluttet …?")
     if _REJECTED.search(sentence) and not _NO_REMARK.search(sentence):
         return Outcome.REJECTED
     first: tuple[int, Outcome] | None = None
