@@ -282,6 +282,35 @@ def test_site_chrome_is_dropped():
     assert doc.title == "Referat Byrådet 12-12-2022"
 
 
+def test_chrome_printed_as_a_bullet_is_dropped_and_items_without_titles_stay_apart():
+    doc = minutes("""
+        Udvalg: Vejudvalget
+        Mødedato: 11-08-2021
+          • Udskriv
+            Sagsid.: 21/10001, Sagsinitialer: ABCD
+
+            Sagsfremstilling
+
+            Broen over åen skal renoveres.
+
+            Beslutning
+
+            Godkendt.
+
+          • Udskriv
+            Sagsid.: 21/10002, Sagsinitialer: EFGH
+
+            Sagsfremstilling
+
+            Stien langs åen forlænges.
+
+            Beslutning
+
+            Godkendt.
+    """)
+    assert [(i.title, i.case_number) for i in doc.meeting.items] == [("", "21/10001"), ("", "21/10002")]
+
+
 def test_table_of_contents_glued_to_its_first_entry():
     doc = minutes("""
         Referat Socialudvalget 01-03-2016

@@ -112,8 +112,8 @@ def clean_minutes_lines(lines: list[Line]) -> list[Line]:
             continue
         if first in _BULLETS:  # "• 301. Planstrategi", "• Pkt. 42 Title", "• Beslutning": a list on a web page
             text = text.lstrip(_BULLETS + " ")
-            if not text:
-                continue
+            if not text or len(text) <= _LONGEST_CHROME and text.rstrip(" :›»>") in _CHROME_AS_PRINTED:
+                continue  # "• Udskriv": a button of the page
             line, n, first = Line(text, line.level), len(text), text[0]
         if transcript and "0" <= first <= "9" and _PAGE_NUMBER.match(text) and (n > _PAGE_LINE or not out or not out[-1][0] or n > 80):
             out.extend(_unfold_page(text))  # a short page too: "1 Beslutninger fra mødet …"
