@@ -311,6 +311,46 @@ def test_chrome_printed_as_a_bullet_is_dropped_and_items_without_titles_stay_apa
     assert [(i.title, i.case_number) for i in doc.meeting.items] == [("", "21/10001"), ("", "21/10002")]
 
 
+def test_title_under_the_case_number_above_a_grid_of_bodies():
+    doc = minutes("""
+        Udvalg: Ældrerådet
+        Mødedato: 11. september 2019
+
+        Sagsnr.: 00.00.00-P19-12-19 Sagsbehandler: Eva Lund
+
+        Godkendelse af dagsorden
+
+        DIR
+        SOS
+        BYR
+         x
+        Øvrige sagsbehandlere: -
+
+        Sagsresume
+        Dagsordenen forelægges.
+        Beslutning
+        Godkendt.
+
+        Sagsnr.: 27.42.00-G01-5-19 Sagsbehandler: Ole Berg
+
+        Nye madruter
+
+        DIR
+        SOS
+         x
+        Øvrige sagsbehandlere: Eva Lund
+
+        Sagsresume
+        Ruterne lægges om.
+        Beslutning
+        Godkendt.
+    """)
+    assert [(i.title, i.case_number) for i in doc.meeting.items] == [
+        ("Godkendelse af dagsorden", "00.00.00-P19-12-19"), ("Nye madruter", "27.42.00-G01-5-19")
+    ]
+    assert [s.heading for s in doc.meeting.items[1].sections if s.heading] == ["Sagsresume", "Beslutning"]
+
+
 def test_table_of_contents_glued_to_its_first_entry():
     doc = minutes("""
         Referat Socialudvalget 01-03-2016

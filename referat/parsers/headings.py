@@ -293,6 +293,8 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
     opening = _item_opening(lines, first, skip)  # "Åben" / "Sagsnr.: 19/7724" open a page's first item too
     if opening == first:
         title_line = _first_title_line(lines, 0, opening, skip)
+    elif (below := _title_below_case(lines, opening, first)) is not None:
+        title_line = below
     else:  # a page whose items open with a marker or a case number prints no titles above them
         above = _previous_text_line(lines, opening, skip)
         title_line = above if above is not None and _is_item_title(lines[above].text) and not lines[above].text.endswith("|") else None
@@ -310,7 +312,9 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
         if starts_over:
             opening = _item_opening(lines, i, skip)
             previous = _previous_text_line(lines, opening, skip)
-            if previous is not None and _is_item_title(lines[previous].text):
+            if (below := _title_below_case(lines, opening, i)) is not None:
+                items.append(Heading(below, None, lines[below].text, "unnumbered", below + 1))
+            elif previous is not None and _is_item_title(lines[previous].text):
                 items.append(Heading(previous, None, lines[previous].text, "unnumbered", previous + 1))
             else:
                 items.append(Heading(opening, None, "", "unnumbered", opening))  # the page lost the item's title
@@ -330,14 +334,50 @@ def _item_opening(lines: list[Line], heading: int, skip: set[int]) -> int:
                 break
             start, looked = j, looked + 1
         j -= 1
+    if start == heading and (case_line := _case_line_above_grid(lines, heading)) is not None:
+        return case_line
     return start
+
+
+# Between an item's case number and its first section some systems print a grid of the bodies
+# that will treat it ("DIR", "TMU", "BYR", an "x" under each) and fields ("Øvrige sagsbehandlere: -").
+_GRID_CELL = re.compile(r"^(?:[A-ZÆØÅ]{2,4}|[xX])$")
+_FIELD_LINE = re.compile(r"^[A-ZÆØÅ][\w .\-]{1,40}:(?:\s|$)")
+
+
+def _case_line_above_grid(lines: list[Line], heading: int) -> int | None:
+    """The case-number line over a title, a grid and fields standing above the first section."""
+    j, grid, title = heading - 1, 0, 0
+    while j >= 0 and grid + title <= 30:
+        text = lines[j].text
+        if text:
+            if _GRID_CELL.match(text):
+                grid += 1
+            elif case_number_label_in_line(text) or case_number_in_line(text):
+                return j if grid >= 2 and title == 1 else None
+            elif not _FIELD_LINE.match(text):
+                title += 1
+                if title > 1:
+                    return None
+        j -= 1
+    return None
+
+
+def _title_below_case(lines: list[Line], opening: int, first_section: int) -> int | None:
+    """The title printed under the case number, above the grid of bodies ("Sagsnr.: … Sagsbehandler: …" / title / "DIR" …)."""
+    if _case_line_above_grid(lines, first_section) != opening:
+        return None
+    j = opening + 1
+    while j < first_section and not lines[j].text:
+        j += 1
+    return j if j < first_section and _is_item_title(lines[j].text) else None
 
 
 _STATUS_ALONE = re.compile(r"^(?:Åben|Åbent|Lukket|ÅBEN|ÅBENT|LUKKET)(?:\s+(?:sag|punkt))?$")
 
 
 def _role_starts_over(key: str, role: str | None) -> bool:
-    return role in (S.DECISION, S.RECOMMENDATION) or key in ("sagsfremstilling", "resumé", "resume", "beslutningstema")
+    return role in (S.DECISION, S.RECOMMENDATION) or key in ("sagsfremstilling", "resumé", "resume", "sagsresume", "sagsresumé", "beslutningstema")
 
 
 def _first_title_line(lines: list[Line], start: int, end: int, skip: set[int]) -> int | None:

@@ -284,7 +284,7 @@ def _case_numbers_above(lines: list[Line], headings: list[Heading]) -> list[tupl
         j = heading.index - 1
         while j >= 0 and not lines[j].text:
             j -= 1
-        number = case_number_in_line(lines[j].text) if j >= 0 and heading.form != "title_first" else None
+        number = (case_number_in_line(lines[j].text) or case_number_label_in_line(lines[j].text)) if j >= 0 and heading.form != "title_first" else None
         out.append((j, number) if number and not find_dates(lines[j].text) else None)
     return out
 
