@@ -120,6 +120,31 @@ def test_heading_printed_as_a_bullet_and_then_as_the_heading_is_one_item():
     assert numbered_titles(doc) == [(88, "Ny skolestruktur"), (89, "Eventuelt")]
 
 
+def test_bullet_heading_with_its_attachment_names_before_the_heading_is_one_item():
+    doc = minutes("""
+        Referat Kulturudvalget 03-04-2019
+
+         • Pkt. 44 Ny plan for byens museum
+
+          Plan_2019.pdf Idekatalog.pdf
+
+          Pkt. 44
+
+          Ny plan for byens museum
+
+          Sagsnr. 315000 Kulturudvalget Åbent punkt
+
+          Resume
+
+          Museet har en ny plan.
+
+          Beslutning
+
+          Drøftet.
+    """)
+    assert numbered_titles(doc) == [(44, "Ny plan for byens museum")]
+
+
 def test_printed_list_of_items_before_the_bodies_is_not_items():
     doc = minutes("""
         Referat Børneudvalget 02-02-2022

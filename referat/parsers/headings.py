@@ -240,13 +240,21 @@ def _doubled(found: list[Heading], evidence: dict[int, bool], lines: list[Line])
     for c in found:
         if evidence[c.index]:
             continue
-        for j in range(c.body_start, min(len(lines), c.body_start + 4)):
-            if lines[j].text:
-                nxt = by_index.get(j)
-                if nxt is not None and nxt.number == c.number:
-                    out.add(c.index)
+        looked = 0
+        for j in range(c.body_start, min(len(lines), c.body_start + 8)):
+            if not lines[j].text:
+                continue
+            nxt = by_index.get(j)
+            if nxt is not None and nxt.number == c.number:
+                out.add(c.index)
+            # Only the item's attachment names may stand between the two ("Plan.pdf Idekatalog.pdf").
+            if nxt is not None or looked or not _ATTACHMENT_NAMES.search(lines[j].text):
                 break
+            looked += 1
     return out
+
+
+_ATTACHMENT_NAMES = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?)\b", re.IGNORECASE)
 
 
 def _next_text_is_candidate(lines: list[Line], c: Heading, found: list[Heading]) -> bool:
