@@ -721,6 +721,12 @@ def test_meeting_header_without_any_item_keeps_the_meeting_with_a_warning():
     assert any(w.startswith(NOT_READ_AS_MINUTES) for w in doc.warnings)
 
 
+def test_decision_protocol_titled_beslutninger_fra_moedet_keeps_its_meeting():
+    doc = minutes("Beslutninger fra mødet. Torsdag 8.06.2006 kl. 8.15. Ordinært møde. Havneudvalget\n\nSide 1\n")
+    assert (doc.meeting.committee, doc.meeting.date) == ("Havneudvalget", date(2006, 6, 8))
+    assert any(w.startswith(NOT_READ_AS_MINUTES) for w in doc.warnings)
+
+
 def test_labelled_heading_with_nothing_below_is_kept_with_a_warning():
     doc = minutes("""
         Referat Havneudvalget 12-01-2022

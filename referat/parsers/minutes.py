@@ -264,7 +264,7 @@ def _lists_meetings(head: list[Line]) -> bool:
 
 # How a document that looks like minutes but yielded no agenda item says so (counted by `stats`).
 NOT_READ_AS_MINUTES = "This looks like minutes or an agenda, but no agenda item could be read"
-_MINUTES_WORDS = re.compile(r"\b(?:referat|dagsorden|beslutningsprotokol|mødedato|mødested)\b", re.IGNORECASE)
+_MINUTES_WORDS = re.compile(r"\b(?:referat|dagsorden|beslutningsprotokol|mødedato|mødested|beslutninger fra mødet)\b", re.IGNORECASE)
 
 
 def looks_like_minutes(lines: list[Line]) -> bool:
