@@ -1,4 +1,4 @@
-"""Fault suite (issue 11): an ingest killed with SIGKILL at ten named moments, on SQLite and on
+"""Fault suite (issue 11): an ingest killed with SIGKILL at thirteen named moments, on SQLite and on
 PostgreSQL, and the next command run as a user would. Afterwards the archive must hold the same
 items, links and search results as a clean ingest of the same folder: no kill may lose links.
 
@@ -109,6 +109,8 @@ SCHEDULE = [
     ("document-stored:1", False, "ingest"),
     ("document-stored:10", False, "ingest"),
     (f"document-stored:{FILES}", False, "search"),
+    ("hits-added", True, "search"),
+    ("engine-committed", True, "search"),
     ("index-synced", False, "search"),
     ("links-written", False, "search"),
     ("links-committed", False, "ingest"),

@@ -8,7 +8,8 @@ repeatable. Unset (always, outside tests) each point costs one dictionary look-u
 
 The moments, in the order an ingest passes them: `raw-kept` (the original is in raw/, the
 document not yet committed), `document-written` (inside its transaction), `document-stored`
-(committed), `index-synced` (the search index has the documents, the links are not made),
+(committed), `hits-added` and `engine-committed` (inside the search index's commit: the hit store
+has the new records, then the engine has them, before the manifest vouches for both), `index-synced` (the search index has the documents, the links are not made),
 `links-written` (inside the links' transaction), `links-committed`; a reparse passes
 `document-reparsed` for each document.
 """

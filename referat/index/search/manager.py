@@ -25,6 +25,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 
+from referat.index import faults
 from referat.index.search.engine import Engine
 from referat.index.search.hitstore import FILENAME as HITS_FILE
 from referat.index.search.hitstore import HitStore, HitStoreDamaged
@@ -367,7 +368,9 @@ class SearchIndex:
         harmlessly), so a reader never takes a commit in progress for a damaged index."""
         if self._hits is not None:
             self._hits.commit_additions()
+        faults.point("hits-added")
         engine.commit()
+        faults.point("engine-committed")
         if self._hits is not None:
             self._hits.commit()
         if self._generation is not None and self.engine_name != "postgres":
