@@ -524,6 +524,30 @@ def test_label_value_lines_are_fields_but_beslutning_colon_is_a_section():
     assert (item.decision, item.outcome) == ("Godkendt.", Outcome.APPROVED)
 
 
+@pytest.mark.parametrize("label", ["Politisk behandling:", "Politisk behandling"])
+def test_politisk_behandling_is_a_routing_field_not_a_section(label):
+    doc = minutes(f"""
+        Referat Kulturudvalget 03-09-2018
+
+        104. Orientering om Kulturhuset
+
+        Resume
+
+        {label}
+
+        Kulturudvalget (til efterretning), 03.09.2018
+
+        Udvalget hører om husets aktiviteter.
+
+        Beslutning
+
+        Taget til efterretning.
+    """)
+    item = doc.meeting.items[0]
+    assert [s.heading for s in item.sections] == ["Resume", "Beslutning"]
+    assert item.outcome is Outcome.NOTED
+
+
 def test_section_heading_keeps_its_colon_as_printed():
     doc = minutes("""
         Referat Byrådet 29-08-2022

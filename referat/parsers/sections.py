@@ -32,7 +32,7 @@ SECTION_HEADINGS = [
     # other systems' headings (København, Aarhus, First Agenda, eDoc, Prepare, older PDF systems)
     "Beslutningstema", "Beskrivelse af sagen", "Sagsgang og sagstype", "Sagsgang", "Sagens forløb",
     "Sagsforløb", "Indledning", "Konklusion", "Anbefaling", "Indstilling og beslutning", "Sagsresumé",
-    "Resumé og indstilling", "Formål", "Borgerinddragelse", "Politisk behandling", "Økonomiske forhold",
+    "Resumé og indstilling", "Formål", "Borgerinddragelse", "Økonomiske forhold",
     "Økonomi og administrative konsekvenser", "Konsekvenser", "Risikovurdering", "Lovhjemmel", "Bevilling",
     "Udvalgets beslutning", "Udvalgets indstilling", "Beslutninger i", "Borgmesterens Afdeling påtegning",
     "Indstilling fra forvaltningen", "Forvaltningens forslag", "Administrationens forslag",
@@ -45,7 +45,7 @@ SECTION_HEADINGS = [
     "Beslutning fra", "Økonomiske og personalemæssige konsekvenser", "Effekt", "Udvalgets kompetence",
     "Sagens kerne", "Administrativ indstilling", "Retligt grundlag", "Handlemuligheder", "Økonomiske konsekvenser",
     "Personalemæssige konsekvenser", "Sundhedsmæssige konsekvenser", "Miljømæssige konsekvenser",
-    "Historik", "Sagen behandles i", "Forslag", "Sagsresume", "Sagsresumé", "Politisk behandling",
+    "Historik", "Sagen behandles i", "Forslag", "Sagsresume", "Sagsresumé",
     "Retsgrundlag og vurdering", "Miljømæssige konsekvenser", "Kommunikation og inddragelse",
     "Retsregler og andre forskrifter", "Inddragelse og høring", "Alternativer", "Tidsperspektiv",
     "Økonomiske forhold og konsekvenser", "Juridiske og planmæssige forhold", "Konsekvenser for andre udvalg",
