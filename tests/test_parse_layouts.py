@@ -259,6 +259,41 @@ def test_several_unnumbered_items_split_where_the_sections_start_over():
     assert [i.outcome for i in doc.meeting.items] == [Outcome.APPROVED, Outcome.POSTPONED]
 
 
+def test_status_marker_above_the_sections_opens_each_unnumbered_item():
+    doc = minutes("""
+        Byrådet 24. april 2023
+
+        Åben
+
+        Beslutning
+
+        Godkendt.
+
+        Åben
+
+        Indstilling
+
+        Økonomiudvalget indstiller, at årsberetningen godkendes.
+
+        Beslutning
+
+        Godkendt.
+
+        Åben
+
+        Indstilling
+
+        Økonomiudvalget indstiller, at regnskaberne godkendes.
+
+        Beslutning
+
+        Godkendt.
+    """, source="https://www.example.dk/politik/byraadet/2023-04-24")
+    assert [[s.heading for s in i.sections] for i in doc.meeting.items] == [
+        ["Beslutning"], ["Indstilling", "Beslutning"], ["Indstilling", "Beslutning"]
+    ]
+
+
 def test_case_number_on_the_line_above_the_heading():
     doc = minutes("""
         Referat Nordby Byråd 14-08-2019

@@ -314,8 +314,10 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
     for i, key, role in headings:
         # The sections start over: a heading seen already in this item, or earlier treatments
         # after a decision (each item of ballerup.dk's web pages starts with "Tidligere behandling").
-        starts_over = (key in seen and key != "bilag" and _role_starts_over(key, role)) or (
-            role == S.PREVIOUS and S.DECISION in seen.values()
+        starts_over = (
+            (key in seen and key != "bilag" and _role_starts_over(key, role))
+            or (role == S.PREVIOUS and S.DECISION in seen.values())
+            or (bool(seen) and _status_marker_above(lines, i, skip))  # "Åben" opens each item (aalborg.dk)
         )
         if starts_over:
             opening = _item_opening(lines, i, skip)
@@ -329,6 +331,11 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
             seen = {}
         seen[key] = role
     return items
+
+
+def _status_marker_above(lines: list[Line], heading: int, skip: set[int]) -> bool:
+    above = _previous_text_line(lines, heading, skip)
+    return above is not None and bool(_STATUS_ALONE.match(lines[above].text))
 
 
 def _item_opening(lines: list[Line], heading: int, skip: set[int]) -> int:

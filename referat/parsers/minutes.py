@@ -43,6 +43,7 @@ TOC_LEADER_ENTRY = re.compile(r"^(?P<title>[^\t]+?)\s*(?:\.{3,}|…+|_{3,})\s*\t
 TOC_PLAIN_ENTRY = re.compile(r"^(?P<title>[^\t]+?\S)(?:\t+|\s+)(?P<page>\d{1,4})$")
 SUPPLEMENTARY = re.compile(r"^\s*(?:TILLÆGSDAGSORDEN|Tillægsdagsorden|Tillægspunkt|TILLÆGSPUNKT)\b\s*[:\-–]?\s*", re.I)
 CLOSED_MARKER = re.compile(r"^(?:Lukket møde|LUKKET MØDE|Lukket punkt|LUKKET PUNKT|Lukket dagsorden|Fortroligt punkt|Lukket)\s*:?$", re.I)
+_OPEN_ITEM = re.compile(r"^(?:Åben|Åbent|ÅBEN|ÅBENT)(?:\s+(?:sag|punkt))?$")
 OPEN_MARKER = re.compile(r"^(?:Åbent møde|ÅBENT MØDE|Åben dagsorden)\s*:?$", re.I)
 _LETTERED_GROUP = re.compile(r"^[A-ZÆØÅ]\.\s+\S")  # "A. Sager til afgørelse i byrådet" groups items (odense.dk)
 _CLOSED_SUFFIX = re.compile(r"\s*\(\s*lukket( punkt| sag)?\s*\)\s*$", re.IGNORECASE)
@@ -348,6 +349,8 @@ def _parse_item(
             if CLOSED_MARKER.match(text):
                 closed_item = True
                 continue
+            if _OPEN_ITEM.match(text):
+                continue  # "Åben" (aalborg.dk): the item's status, not its text
             if case_number is None and sum(1 for p in pre if p.text) <= 2 and (number := case_number_in_line(text)):
                 case_number = number
                 continue
