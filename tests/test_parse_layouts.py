@@ -371,6 +371,27 @@ def test_chrome_printed_as_a_bullet_is_dropped_and_items_without_titles_stay_apa
     assert [(i.title, i.case_number) for i in doc.meeting.items] == [("", "21/10001"), ("", "21/10002")]
 
 
+def test_empty_header_field_before_the_first_case_line_is_not_the_items_section():
+    doc = minutes("""
+        Udvalg: Vejudvalget
+        Mødedato: 11-08-2021
+        Bemærkninger:
+        Udskriv hele dagsordnen
+          • Udskriv
+            Sagsid.: 21/10001, Sagsinitialer: ABCD
+
+            Sagsfremstilling
+
+            Broen over åen skal renoveres.
+
+            Beslutning
+
+            Godkendt.
+    """)
+    item = doc.meeting.items[0]
+    assert (item.case_number, [s.heading for s in item.sections]) == ("21/10001", ["Sagsfremstilling", "Beslutning"])
+
+
 def test_title_under_the_case_number_above_a_grid_of_bodies():
     doc = minutes("""
         Udvalg: Ældrerådet

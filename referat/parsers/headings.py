@@ -288,7 +288,7 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
         heading = S.section_heading(text) if S.may_be_heading(text) else None
         if heading is None and (inline := S.inline_section(text)):
             heading = inline[0]
-        if heading is not None:
+        if heading is not None and not _opens_an_item_next(lines, i, skip):
             headings.append((i, fold_key(heading), S.section_role(heading)))
     keys = {k for _, k, _ in headings}
     roles = {role for _, _, role in headings}
@@ -331,6 +331,14 @@ def find_unnumbered_items(lines: list[Line], skip: set[int], meeting_page: bool 
             seen = {}
         seen[key] = role
     return items
+
+
+def _opens_an_item_next(lines: list[Line], heading: int, skip: set[int]) -> bool:
+    """An empty field of the meeting's header ("Bemærkninger:") right before an item's case line."""
+    j = heading + 1
+    while j < len(lines) and (j in skip or not lines[j].text):
+        j += 1
+    return j < len(lines) and bool(_STATUS_ALONE.match(lines[j].text) or case_number_label_in_line(lines[j].text))
 
 
 def _status_marker_above(lines: list[Line], heading: int, skip: set[int]) -> bool:

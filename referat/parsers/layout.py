@@ -26,6 +26,7 @@ _CHROME = {
     "størrelse: px", "starte visningen fra side", "transkript", "relaterede dokumenter", "mere information",
     "byråd og udvalg", "politik", "dagsordener og referater", "få siden oplæst", "agenda", "you are here",
     "word png txt jpg", "save this pdf as", "skip til hoved indholdet", "skip til indhold", "gå til hovedindhold", "hent pdf-version", "hent pdf", "se dagsorden", "se referat",
+    "udskriv hele dagsordenen", "udskriv hele dagsordnen", "udskriv hele referatet", "print hele dagsordenen",
 }  # fmt: skip
 _CHROME_START = ("Vi bruger cookies", "Denne hjemmeside bruger cookies", "Dette websted bruger cookies",
                  "Se vores \"cookiepolitik\"", "Gå ikke glip af vigtig Digital Post", "Download \"", "Hjemmesiden bruger cookies")  # fmt: skip
