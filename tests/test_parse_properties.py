@@ -108,6 +108,18 @@ def test_hostile_strings_parse_in_linear_time() -> None:
         assert time.perf_counter() - start < 10, name
 
 
+def test_a_page_of_one_long_line_is_parsed_in_time_proportional_to_reading_it() -> None:
+    """A 50 MB page of one line (issue 11) took 6 s in the check for a page that looks like minutes,
+    which ran a committee search over the whole line; header checks read only a line's start."""
+    import time
+
+    text = "ordet " * (20 * 1024 * 1024 // 6)
+    start = time.perf_counter()
+    doc = parse(text)
+    assert doc.meeting is None
+    assert time.perf_counter() - start < 3.0
+
+
 def test_attendance_sentences_do_not_backtrack_on_hostile_text() -> None:
     """Capitalised words by the thousand before "var fraværende" (a name list without commas)
     are read in linear time: the attendance patterns nest no quantifiers."""

@@ -271,9 +271,13 @@ _MINUTES_WORDS = re.compile(r"\b(?:referat|dagsorden|beslutningsprotokol|mødeda
 def looks_like_minutes(lines: list[Line]) -> bool:
     """A document that calls itself minutes or an agenda near its top, names a body that meets, or
     has decision headings: when no item was read from it, the user should hear about it."""
-    head = [line.text for line in lines[:40] if line.text][:15]
+    # A header line is short: only its start is read, so a page that is one 50 MB line costs no more.
+    head = [line.text[:300] for line in lines[:40] if line.text][:15]
     named = any(_MINUTES_WORDS.search(text) for text in head) and any(find_committees(text) for text in head)
-    decisions = sum(1 for line in lines if line.text and S.section_role(line.text) == S.DECISION and S.section_heading(line.text))
+    decisions = sum(
+        1 for line in lines
+        if line.text and S.may_be_heading(line.text) and S.section_heading(line.text) and S.section_role(line.text) == S.DECISION
+    )  # fmt: skip
     return named or decisions >= 2
 
 
