@@ -149,7 +149,8 @@ class Analyzer:
                 term = word
             else:
                 term = self._lemmas.lemma(word) or self._stemmer.stemWord(word)
-            self._terms[word] = term
+            if word[:1] > "9":  # number runs are split by terms(), never looked up whole
+                self._terms[word] = term
         return term
 
     def tokens(self, text: str) -> list[Token]:
@@ -168,13 +169,20 @@ class Analyzer:
         """Index terms of a text, in order (positions matter for phrases). The hot path of
         indexing: one fold and one regex pass over the whole text, a dict hit per word."""
         known, term = self._terms, self.term
+        tokens = _TOKEN.findall(fold(text))
+        for word in set(tokens).difference(known):  # each new word once, however often it occurs
+            if word[0] > "9":
+                term(word)
+        mapped = list(map(known.get, tokens))  # in C; only number runs are left unknown
+        if None not in mapped:
+            return mapped
         out: list[str] = []
         append = out.append
-        for token in _TOKEN.findall(fold(text)):
-            if token[0] <= "9":  # digits sort before letters: a number run
+        for token, known_term in zip(tokens, mapped):
+            if known_term is not None:
+                append(known_term)
+            else:  # a number run: digits sort before letters
                 out.extend(part for part, _ in _number_parts(token))
-            else:
-                append(known.get(token) or term(token))
         return out
 
     def query_terms(self, text: str) -> list[str]:

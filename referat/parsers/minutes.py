@@ -253,7 +253,7 @@ _AGENDA_ADDRESS = re.compile(r"agenda|dagsorden|referat|moede|møde|m%c3%b8de|ed
 
 
 def _calls_itself_minutes(head: list[Line]) -> bool:
-    return any(_MINUTES_WORDS.search(line.text) for line in head[:25] if line.text)
+    return any(_MINUTES_WORDS.search(line.text[:300]) for line in head[:25] if line.text)
 
 
 def _lists_meetings(head: list[Line]) -> bool:
