@@ -749,6 +749,8 @@ def _attendance(header: str, decision: str = "Godkendt.") -> dict[str, bool | No
                      {"Anne Holm": False, "Bo Kjær": False, "Carl Dahl": False}, id="der-er-afbud-fra"),
         pytest.param("Medlemmerne var mødt, bortset fra Anne Holm og Bo Kjær, der havde meldt afbud.", "Godkendt.",
                      {"Anne Holm": False, "Bo Kjær": False}, id="bortset-fra-meldt-afbud"),
+        pytest.param("Medlemmerne var mødt, bortset fra Anne V. Holm, Bo Kjær og Carl M. Dahl, der havde meldt afbud.", "Godkendt.",
+                     {"Anne V. Holm": False, "Bo Kjær": False, "Carl M. Dahl": False}, id="bortset-fra-names-with-initials"),
         pytest.param("Navn | Status\nAnne Holm | Deltog\nBo Kjær | Afbud", "Godkendt.",
                      {"Anne Holm": True, "Bo Kjær": False}, id="status-table-header-row-no-person"),
         # A two-column table (members | absent) flattened: both headers, then the members, then the absent.

@@ -57,7 +57,7 @@ _NOT_A_NAME = re.compile(
 _NAME_RUN = r"(?:[^.;:\n]|(?<=\s[A-ZÆØÅ])\.)"
 _NAMES_AFTER = [
     (re.compile(rf"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>{_NAME_RUN}{{1,400}})", re.I), False),
-    (re.compile(rf"\b(?:bortset\s+fra|undtagen)\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?:,\s*der\s+havde\s+meldt\s+afbud|\.|;|:|\n|$)", re.I), False),
+    (re.compile(rf"\b(?:bortset\s+fra|undtagen)\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?:,\s*der\s+havde\s+meldt\s+afbud|(?<!\s[A-ZÆØÅ])\.|;|:|\n|$)", re.I), False),
     (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
     (re.compile(r"\b(?i:I\s+stedet)\s+(?:mødte|deltog)\s+(?P<names>[^.;:\n]{1,300})"), True),
