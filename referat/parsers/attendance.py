@@ -56,7 +56,9 @@ _NOT_A_NAME = re.compile(
 # A run of names up to the sentence's end; an initial's full stop ("Anne V. Kristensen") is no end.
 _NAME_RUN = r"(?:[^.;:\n]|(?<=\s[A-ZÆØÅ])\.)"
 _NAMES_AFTER = [
-    (re.compile(rf"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>{_NAME_RUN}{{1,400}})", re.I), False),
+    # "Afbud fra X stedfortræder Y" (hvidovre.dk): the run ends where the substitute is named.
+    (re.compile(rf"\b(?:der\s+(?:er|var)\s+)?afbud\s+fra\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?=\s+(?:stedfortræder|suppleant)\s|(?<!\s[A-ZÆØÅ])\.|[;:\n]|$)", re.I), False),
+    (re.compile(r"\b(?i:afbud\s+fra)\s+[^.;:\n]{1,200}?\s(?i:stedfortræder|suppleant)\s+(?!for\b)(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), True),
     (re.compile(rf"\b(?:bortset\s+fra|undtagen)\s+(?P<names>{_NAME_RUN}{{1,400}}?)(?:,\s*der\s+havde\s+meldt\s+afbud|(?<!\s[A-ZÆØÅ])\.|;|:|\n|$)", re.I), False),
     (re.compile(r"\b(?i:suppleant|stedfortræder)\s+for\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})"), False),
     (re.compile(r"\bsuppleant\s+(?P<names>[A-ZÆØÅ][\w\-]*\.?(?:[ ]+[A-ZÆØÅ][\w\-]*\.?){0,4})\s+var\s+indkaldt,\s+men\s+mødte\s+ikke", re.I), False),
