@@ -753,6 +753,8 @@ def _attendance(header: str, decision: str = "Godkendt.") -> dict[str, bool | No
                      {"Anne V. Holm": False, "Bo Kjær": False, "Carl M. Dahl": False}, id="bortset-fra-names-with-initials"),
         pytest.param("Afbud fra Anne Holm stedfortræder Bo Kjær\n\nAfbud fra Carl Dahl", "Godkendt.",
                      {"Anne Holm": False, "Bo Kjær": True, "Carl Dahl": False}, id="afbud-fra-x-stedfortraeder-y"),
+        pytest.param("", "Fraværende: Anne Holm (V) - Bo Kjær (V) mødte som stedfortræder.\n\nGodkendt.",
+                     {"Anne Holm": False, "Bo Kjær": True}, id="fravaerende-then-dash-substitute-sentence"),
         pytest.param("Navn | Status\nAnne Holm | Deltog\nBo Kjær | Afbud", "Godkendt.",
                      {"Anne Holm": True, "Bo Kjær": False}, id="status-table-header-row-no-person"),
         # A two-column table (members | absent) flattened: both headers, then the members, then the absent.

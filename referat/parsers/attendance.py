@@ -122,6 +122,9 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
                 continue
             default = False if absent else (True if minutes else None)
             collecting, table, misses = not rest, False, 0
+            # "Fraværende: X (V) - Y (V) mødte som stedfortræder.": the list ends at the dash (the
+            # sentence after it is read as a sentence); "X (V) - Afbud" is a status and stays.
+            rest = _DASH_BEFORE_A_NAME.split(rest, maxsplit=1)[0]
             if rest and not re.fullmatch(r"(?:ingen|-|intet)\.?", rest, re.I):
                 _add_all(people, rest, default)
             continue
@@ -149,6 +152,9 @@ def _read_lists(header: list[Line], minutes: bool, people: dict[str, Participant
 
 
 _ROLE_LABEL = re.compile(r"(?:\b\d\.\s*)?\b(?:Borgmester|Viceborgmester|Formand|Næstformand|Udvalgsformand)\s*:\s*", re.I)
+
+
+_DASH_BEFORE_A_NAME = re.compile(r"(?<=\))\s+[-–]\s+(?=[A-ZÆØÅ][a-zæøå]+\s+[A-ZÆØÅ])")
 
 
 def _add_flattened_columns(people: dict[str, Participant], text: str) -> bool:
