@@ -30,7 +30,7 @@ SAMPLES = ROOT / "samples"
 # fails if a change takes any field below it. Raise the floors when the parser gets better.
 FLOORS = {
     "recognised": 0.995, "committee": 0.97, "date": 0.995, "items": 0.96, "titles": 0.965, "case_numbers": 0.98,
-    "outcomes": 0.945, "sections": 0.94, "attendance": 0.905, "budget_refs": 0.97, "all": 0.958,
+    "outcomes": 0.945, "sections": 0.94, "attendance": 0.91, "budget_refs": 0.97, "all": 0.958,
 }  # fmt: skip
 FIELDS = ["recognised", "committee", "date", "items", "titles", "case_numbers", "outcomes", "sections", "attendance", "budget_refs"]
 
