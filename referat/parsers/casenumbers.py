@@ -76,6 +76,11 @@ _STATUS_CASE_RE = re.compile(r"^(?:Åben|Åbent|Lukket)\s*-\s*(?P<number>\d[\dA-
 _INITIALS_CASE_RE = re.compile(r"^[A-ZÆØÅ]{2,10}\s*/\s*(?P<number>\d{2,4}/\d{2,6})$")
 
 
+def any_case_number_in_line(text: str) -> str | None:
+    """A case number the line is, or one labelled inside it ("Sagsnr.: 19/170 Sagsbehandler: …")."""
+    return case_number_in_line(text) or case_number_label_in_line(text)
+
+
 def case_number_label_in_line(line: str) -> str | None:
     """A labelled case number anywhere in a line (field blocks flattened into one line)."""
     if "nr" not in line.casefold() and "id" not in line.casefold() and "nummer" not in line.casefold():

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from referat.parsers import sections as S
-from referat.parsers.casenumbers import LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
+from referat.parsers.casenumbers import LABELLED_CASE_RE, any_case_number_in_line, case_number_in_line, case_number_label_in_line
 from referat.parsers.text import Line, fold_key
 
 # Item numbers are running numbers of any size in practice (1043 in a council's year): five digits.
@@ -224,7 +224,7 @@ def _record_follows(lines: list[Line], start: int) -> bool:
     for j in range(start, min(len(lines), start + 4)):
         if lines[j].text:
             text = lines[j].text
-            return bool(RECORD_FIELD.match(text) or case_number_in_line(text) or case_number_label_in_line(text))
+            return bool(RECORD_FIELD.match(text) or any_case_number_in_line(text))
     return False
 
 
@@ -353,7 +353,7 @@ def _item_opening(lines: list[Line], heading: int, skip: set[int]) -> int:
     while j >= 0 and looked < 3:
         text = lines[j].text
         if text:
-            if not (_STATUS_ALONE.match(text) or case_number_in_line(text) or case_number_label_in_line(text)):
+            if not (_STATUS_ALONE.match(text) or any_case_number_in_line(text)):
                 break
             start, looked = j, looked + 1
         j -= 1
@@ -376,7 +376,7 @@ def _case_line_above_grid(lines: list[Line], heading: int) -> int | None:
         if text:
             if _GRID_CELL.match(text):
                 grid += 1
-            elif case_number_label_in_line(text) or case_number_in_line(text):
+            elif any_case_number_in_line(text):
                 return j if grid >= 2 and title == 1 else None
             elif not _FIELD_LINE.match(text):
                 title += 1

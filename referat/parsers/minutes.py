@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from referat.model import AgendaItem, Meeting, Outcome, Section
 from referat.parsers import sections as S
 from referat.parsers.attendance import parse_attendance
-from referat.parsers.casenumbers import CASE_LABEL_ALONE, LABELLED_CASE_RE, case_number_in_line, case_number_label_in_line
+from referat.parsers.casenumbers import CASE_LABEL_ALONE, LABELLED_CASE_RE, any_case_number_in_line, case_number_in_line, case_number_label_in_line
 from referat.parsers.committees import canonical_committee, find_committees
 from referat.parsers.dates import find_dates
 from referat.parsers.decisions import classify_outcome, repair_numbered_points
@@ -289,7 +289,7 @@ def _case_numbers_above(lines: list[Line], headings: list[Heading]) -> list[tupl
         j = heading.index - 1
         while j >= 0 and not lines[j].text:
             j -= 1
-        number = (case_number_in_line(lines[j].text) or case_number_label_in_line(lines[j].text)) if j >= 0 and heading.form != "title_first" else None
+        number = any_case_number_in_line(lines[j].text) if j >= 0 and heading.form != "title_first" else None
         out.append((j, number) if number and not find_dates(lines[j].text) else None)
     return out
 
