@@ -585,7 +585,7 @@ def _sha(seed: int, doc_no: int) -> str:
 
 
 def _minutes(committee: str, day: date, items: list[AgendaItem], roster, rng: random.Random, seed: int, doc_no: int) -> Document:
-    from referat.index.store import slug
+    from referat.store import slug
 
     participants = [Participant(name, party, None, rng.random() > 0.1) for name, party in roster]
     participants.append(Participant(f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", None, "kommunaldirektør", True))
@@ -633,15 +633,15 @@ def write_archive(data_dir: Path, docs: Iterator[Document], *, db_url: str | Non
     """Store documents directly (no raw/ originals, no parsing), `batch` documents a transaction."""
     from sqlalchemy.orm import Session
 
-    from referat.index import store
-    from referat.index.archive import Archive
+    from referat import store
+    from referat.archive import Archive
 
     items = 0
     with Archive(data_dir, db_url) as archive, archive.writing():
         pending: list[Document] = []
 
         def flush() -> None:
-            with Session(archive.engine) as session, session.begin():
+            with Session(archive.db) as session, session.begin():
                 for doc in pending:
                     store.write_document(session, doc, content_type="application/pdf", parser_version="bench-generated")
             pending.clear()
@@ -661,7 +661,7 @@ def write_archive(data_dir: Path, docs: Iterator[Document], *, db_url: str | Non
 def ensure_archive(n_items: int, data_dir: Path | None = None, *, seed: int = 1, index: bool = True,
                    verbose: bool = True) -> Path:
     """The data folder of a generated archive of `n_items` items (built once, then reused)."""
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     path = Path(data_dir) if data_dir is not None else archive_dir(n_items, seed)
     done = path / "bench-complete"
@@ -694,14 +694,14 @@ def ensure_links(path: Path, say=lambda s: None) -> bool:
     if marker.exists():
         return True
     try:
-        from referat.index.archive import Archive
-        from referat.index.links import rebuild_links
+        from referat.archive import Archive
+        from referat.links.build import rebuild_links
     except ImportError:
         return False
     start = time.perf_counter()
     try:
         with Archive(path) as archive, archive.writing():
-            rebuild_links(archive.engine, archive.search_index())
+            rebuild_links(archive.db, archive.search_index())
     except Exception as error:  # noqa: BLE001 - another module's bug must not stop the benchmarks
         say(f"bench:   links could not be built ({type(error).__name__}: {str(error)[:200]}); the archive is kept without them")
         return False

@@ -59,7 +59,7 @@ def fixture_pdfs(variants: int = VARIANTS) -> tuple[Path, int]:
 
 
 def _ingest(paths: list[Path], jobs: int) -> tuple[float, dict]:
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     with tempfile.TemporaryDirectory(prefix="referat-bench-ingest-") as tmp:
         with Archive(Path(tmp) / "data") as archive:

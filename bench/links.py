@@ -30,13 +30,13 @@ def _timed(call, args_list) -> list[float]:
 
 
 def run(report) -> None:
-    from referat.index import store as S
-    from referat.index.archive import Archive
+    from referat import store as S
+    from referat.archive import Archive
 
     path = ensure_archive(N_ITEMS)
     rng = random.Random(7)
     with Archive(path) as archive:
-        with Session(archive.engine) as session:
+        with Session(archive.db) as session:
             cases = [c for (c,) in session.execute(select(S.ItemRow.case_number).where(S.ItemRow.case_number.is_not(None)).limit(20000))]
             uids = [u for (u,) in session.execute(select(S.ItemRow.uid).limit(20000))]
             points = session.execute(select(S.BudgetAgreementRow.year, S.BudgetPointRow.point).join(S.BudgetPointRow)).all()

@@ -38,7 +38,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from bench.common import ROOT, folder_mb, note, peak_rss_mb, percentile, reset_peak_rss, run_worker
-from referat.index.search.hitstore import FILENAME as HITS_FILE
+from referat.index.hits import FILENAME as HITS_FILE
 
 ITEMS = int(os.environ.get("REFERAT_BENCH_ITEMS", "100000"))
 WHOOSH_ITEMS = int(os.environ.get("REFERAT_BENCH_WHOOSH_ITEMS", "20000"))
@@ -154,17 +154,17 @@ def query_mix(data_dir: Path, n: int = N_QUERIES, seed: int = SEED, db_url: str 
 
 
 def _engine_available(name: str) -> bool:
-    return find_spec(f"referat.index.search.{name}_engine") is not None
+    return find_spec(f"referat.index.engines.{name}") is not None
 
 
 def _index_size(archive, engine: str) -> dict:
     if engine == "postgres":
         from sqlalchemy import text
 
-        from referat.index.store import Base
+        from referat.store import Base
 
         store_tables = set(Base.metadata.tables) | {"alembic_version"}
-        with archive.engine.connect() as c:
+        with archive.db.connect() as c:
             rows = c.execute(text(
                 "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')"
@@ -178,7 +178,7 @@ def _index_size(archive, engine: str) -> dict:
 
 def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dict:
     """A full rebuild of the search index with `engine` (in this process, the worker)."""
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     out: dict = {"engine": engine}
     with Archive(data_dir, db_url, search_engine=engine) as archive:
@@ -199,7 +199,7 @@ def measure_build(data_dir: Path, engine: str, db_url: str | None = None) -> dic
 
 def measure_queries(data_dir: Path, engine: str, db_url: str | None = None, profile: bool = False) -> dict:
     """The query mix through `Archive.search()` in a fresh reader process (the worker)."""
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     queries = query_mix(data_dir, db_url=db_url)
     out: dict = {"engine": engine}
@@ -372,7 +372,7 @@ def run(report) -> None:
     if "whoosh" not in ENGINES:
         pass
     elif not _engine_available("whoosh"):
-        note("search", "the Whoosh engine is not there yet (referat.index.search.whoosh_engine); skipped")
+        note("search", "the Whoosh engine is not there yet (referat.index.engines.whoosh); skipped")
     else:
         n = min(WHOOSH_ITEMS, ITEMS)
         small = data_dir if n == ITEMS else ensure_archive(n)
@@ -395,7 +395,7 @@ def run(report) -> None:
     elif not pg_base:
         note("search", "PostgreSQL skipped: set REFERAT_BENCH_PG_URL (or REFERAT_TEST_PG_URL) to measure it")
     elif not _engine_available("postgres"):
-        note("search", "the PostgreSQL engine is not there yet (referat.index.search.postgres_engine); skipped")
+        note("search", "the PostgreSQL engine is not there yet (referat.index.engines.postgres); skipped")
     else:
         copy = postgres_copy(ITEMS)
         assert copy is not None

@@ -1,7 +1,9 @@
 """The `referat` command line: thin wrappers around the library.
 
-Every command is a few lines that call `referat.parsers`, `referat.ingest` or `referat.index`.
-Library errors (`referat.errors`) become one-line messages here and nowhere else.
+Every command parses its options, makes one call to the application (`referat.archive.Archive`,
+or `referat.parsers` / `referat.ingest` for `referat parse`) and prints the answer with
+`referat.render`. Settings come from `referat.settings`. Library errors (`referat.errors`) become
+one-line messages here and nowhere else.
 Exit codes: 0 success; 1 the command ran but some inputs failed; 2 bad usage or nothing to do.
 """
 
@@ -10,11 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 import sys
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,27 +21,8 @@ import click
 
 from referat import __version__
 from referat.errors import ReferatError, one_line, printable
-from referat.limits import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET
-
-
-def default_data_dir() -> Path:
-    """The per-user data folder (XDG): $XDG_DATA_HOME/referat or ~/.local/share/referat."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "referat"
-
-
-@dataclass
-class Settings:
-    """Global options, resolved once and handed to every command."""
-
-    data: Path
-    db: str | None
-    engine: str | None
-    debug: bool
-
-    @property
-    def db_url(self) -> str:
-        return self.db or f"sqlite:///{self.data / 'referat.db'}"
+from referat.model import KIND_FILTERS, OUTCOME_FILTERS
+from referat.settings import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET, SEARCH_ENGINES, Settings, default_data_dir
 
 
 def output_format(*choices: str, default: str = "text") -> Callable:
@@ -201,7 +181,7 @@ def reports_run_errors(unfinished: dict[str, Any]) -> Callable:
 @click.option(
     "--engine",
     envvar="REFERAT_ENGINE",
-    type=click.Choice(["tantivy", "whoosh", "postgres"]),
+    type=click.Choice(SEARCH_ENGINES),
     default=None,
     help="Full-text engine (default: tantivy, or postgres for a PostgreSQL store).",
 )
@@ -231,7 +211,7 @@ def parse(file: Path, ocr: bool, source: str | None, fmt: str) -> None:
     prints the contract's parse shape (see referat/contract/parse.schema.json); what the
     extractor or the parser could not make sense of is listed under document.warnings.
     """
-    from referat.ingest.load import extract
+    from referat.ingest import extract
     from referat.parsers import parse as parse_text
     from referat.render import document_summary
 
@@ -246,7 +226,7 @@ def parse(file: Path, ocr: bool, source: str | None, fmt: str) -> None:
 
 
 def open_archive(settings: Settings, wait: float = 10.0, check_parser: bool = True) -> Any:
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     archive = Archive(
         settings.data,
@@ -468,9 +448,6 @@ def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, f
     report_ingest(report, fmt, "URLs")
 
 
-OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
-
-
 def _marks_to_terminal(snippet: str) -> str:
     """A snippet's <mark> as bold on a terminal; entities back to characters (it is not HTML here)."""
     import html
@@ -480,19 +457,9 @@ def _marks_to_terminal(snippet: str) -> str:
 
 
 def render_hit(hit: dict) -> str:
-    from referat.parsers.dates import danish_date
-    from referat.render import outcome_label
+    from referat.render import hit_meta
 
-    when = danish_date(date.fromisoformat(hit["meeting_date"])) if hit.get("meeting_date") else ""
-    where = ", ".join(p for p in (hit.get("committee"), when, f"punkt {hit['item_number']}" if hit.get("item_number") else "") if p)
-    head = click.style(hit["title"], bold=True)
-    if hit["kind"] == "budget_point":
-        meta = f"Aftale om budget {hit['id'].split('-')[1]}"
-    elif hit["kind"] == "document":
-        meta = f"dokument · {hit.get('source') or ''}"
-    else:
-        meta = " · ".join(p for p in (where, hit.get("case_number") or "", outcome_label(hit.get("outcome"))) if p)
-    return f"{head}\n  {meta}\n  {_marks_to_terminal(hit['snippet'])}\n  id: {hit['id']}"
+    return f"{click.style(hit['title'], bold=True)}\n  {hit_meta(hit)}\n  {_marks_to_terminal(hit['snippet'])}\n  id: {hit['id']}"
 
 
 @cli.command()
@@ -500,9 +467,9 @@ def render_hit(hit: dict) -> str:
 @click.option("--committee", help="Only this committee (any spelling: folded to its canonical name).")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or after this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or before this date (YYYY-MM-DD).")
-@click.option("--outcome", type=click.Choice(OUTCOMES), help="Only items with this decision outcome ('none': no decision).")
+@click.option("--outcome", type=click.Choice(OUTCOME_FILTERS), help="Only items with this decision outcome ('none': no decision).")
 @click.option("--case", "case", metavar="PREFIX", help="Only items under this case number or KLE prefix (e.g. 15.00.00-P05).")
-@click.option("--kind", type=click.Choice(["item", "budget_point", "document", "all"]), default="item", show_default=True, help="What to search.")
+@click.option("--kind", type=click.Choice(KIND_FILTERS), default="item", show_default=True, help="What to search.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=10, show_default=True, help=f"Hits to show (at most {MAX_LIMIT}).")
 @click.option("--offset", type=BoundedInt(0, MAX_OFFSET), default=0, show_default=True, help=f"Hits to skip (at most {MAX_OFFSET:,}).")
@@ -523,21 +490,18 @@ def search(settings: Settings, query: tuple[str, ...], committee, date_from, dat
       title:autisme decision:udsat   one field only
       15.00.00-P05-4-20              a case number (or a KLE prefix such as 15.00.00-P05)
     """
-    text = " ".join(query)
-    if not text.strip() and not any((committee, date_from, date_to, outcome, case)):
-        raise click.UsageError("give a query or at least one filter (--committee, --from, --to, --outcome, --case)")
-    from referat.index.search.fast import search_embedded
-    from referat.index.search.service import SearchRequest, parse_filters
+    from referat.archive import FilterError, search_index_only, search_request
 
-    filters = dict(
-        committee=committee, date_from=date_from.date() if date_from else None,
-        date_to=date_to.date() if date_to else None, outcome=outcome, case=case, kind=kind,
-    )  # fmt: skip
-    request = SearchRequest(text, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
-    result = search_embedded(settings.data, settings.db, settings.engine, request)
-    if result is None:  # no usable index yet, or a PostgreSQL store: go through the archive
+    text = " ".join(query)
+    try:
+        request = search_request(text, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome,
+                                 case=case, kind=kind, sort=sort, limit=limit, offset=offset, require_subject=True)  # fmt: skip
+    except FilterError as error:
+        raise click.UsageError(error.problem.replace("(committee, from, to", "(--committee, --from, --to")) from None
+    result = search_index_only(settings, request)
+    if result is None:  # no usable index yet, or a PostgreSQL store: the archive builds what is missing
         with open_archive(settings) as archive:
-            result = archive.search(text, sort=sort, limit=limit, offset=offset, **filters)
+            result = archive.search(request)
     if fmt == "json":
         print_json(result)
         return
@@ -616,7 +580,7 @@ def history(settings: Settings, subject: str, fmt: str) -> None:
     says `via` what linked it. `--format md` or `html` gives the history in Danish, ready to
     paste into a new case; earlier treatments whose meeting is not in the archive are listed.
     """
-    from referat.index.history import history_html, history_markdown
+    from referat.render import history_html, history_markdown
 
     if not subject.strip():
         raise OneLineUsageError("give a case number or an item id (as `referat search` prints it)")

@@ -1,6 +1,6 @@
 """The domain model: what a parsed document is, independent of how it is stored.
 
-These dataclasses are the parsers' output and the store's input; `referat.index.store` maps them to
+These dataclasses are the parsers' output and the store's input; `referat.store` maps them to
 tables in one place. `Document.to_dict()` is the JSON shape promised in
 `referat/contract/parse.schema.json`.
 """
@@ -8,6 +8,8 @@ tables in one place. `Document.to_dict()` is the JSON shape promised in
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +33,13 @@ class Outcome(str, enum.Enum):
     REFERRED_BACK = "referred_back"  # Undersøges. Ny sag forelægges.
     REJECTED = "rejected"  # Ikke godkendt / Forkastet
     OTHER = "other"  # a decision none of the above describes
+
+
+# What a search can be narrowed to: an outcome ("none": items without a decision), and the kinds of
+# record the index holds ("all": every kind).
+OUTCOME_FILTERS = (*(o.value for o in Outcome), "none")
+RECORD_KINDS = ("item", "budget_point", "document")
+KIND_FILTERS = (*RECORD_KINDS, "all")
 
 
 @dataclass(slots=True)
@@ -162,7 +171,7 @@ def _point_dict(p: BudgetPoint) -> dict[str, Any]:
     }
 
 
-def _item_dict(i: AgendaItem) -> dict[str, Any]:
+def item_dict(i: AgendaItem) -> dict[str, Any]:
     return {
         "number": i.number,
         "title": i.title,
@@ -190,7 +199,7 @@ def _meeting_dict(m: Meeting) -> dict[str, Any]:
             {"name": p.name, "party": p.party, "role": p.role, "present": p.present}
             for p in m.participants
         ],
-        "items": [_item_dict(i) for i in m.items],
+        "items": [item_dict(i) for i in m.items],
     }
 
 
@@ -252,3 +261,27 @@ def _item_from_dict(i: dict[str, Any]) -> AgendaItem:
         attachments=list(i.get("attachments") or []),
         budget_refs=[BudgetRef(**r) for r in i.get("budget_refs") or []],
     )
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An agenda item with the context a reader needs to cite it: which meeting, which document."""
+
+    uid: str
+    committee: str
+    meeting_date: date | None
+    meeting_kind: str
+    source: str
+    sha256: str
+    item: AgendaItem
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
+
+
+def slug(name: str) -> str:
+    """ASCII, lower case, dashes: "Erhvervs- og Beskæftigelsesudvalget" → "erhvervs-og-beskaeftigelsesudvalget"."""
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD).lower())
+    ascii_only = folded.encode("ascii", "ignore").decode()
+    # Bounded, so a committee name a parser got wrong (a whole line) still makes a usable uid.
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only)[:120].strip("-") or "udvalg"

@@ -1,6 +1,11 @@
-"""Human-readable renderings of parsed documents (the CLI's `--format text`)."""
+"""Every human-readable rendering: parsed documents, hits, case histories (sagsforløb) and budget
+points, as text for the terminal, Markdown and HTML to paste, in Danish where a reader pastes it."""
 
 from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
 
 from referat.model import Document
 from referat.parsers.dates import danish_date
@@ -57,10 +62,30 @@ def document_summary(doc: Document) -> str:
     return "\n".join(lines)
 
 
-def _hit_line(hit: dict) -> str:
-    from datetime import date
+def date_label(value: Any) -> str:
+    """A date (or "YYYY-MM-DD…") as Danish readers write it ("11. juni 2019"); "" for none."""
+    if isinstance(value, str) and value:
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return ""
+    return danish_date(value) if isinstance(value, date) else ""
 
-    when = danish_date(date.fromisoformat(hit["meeting_date"])) if hit.get("meeting_date") else ""
+
+def hit_meta(hit: dict) -> str:
+    """Where a hit comes from, in one line: the agreement, the document, or committee, date,
+    item, case number and outcome."""
+    if hit["kind"] == "budget_point":
+        return f"Aftale om budget {hit['id'].split('-')[1]}"
+    if hit["kind"] == "document":
+        return f"dokument · {hit.get('source') or ''}"
+    number = f"punkt {hit['item_number']}" if hit.get("item_number") else ""
+    where = ", ".join(p for p in (hit.get("committee"), date_label(hit.get("meeting_date")), number) if p)
+    return " · ".join(p for p in (where, hit.get("case_number") or "", outcome_label(hit.get("outcome"))) if p)
+
+
+def _hit_line(hit: dict) -> str:
+    when = date_label(hit.get("meeting_date"))
     return f"{hit['committee']}, {when}, punkt {hit['item_number']}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
 
 
@@ -109,3 +134,56 @@ def budget_html(result: dict) -> str:
         parts += [f"<li>{e(_hit_line(h))}</li>" for h in result[key]] or ["<li>ingen</li>"]
         parts.append("</ul>")
     return "\n".join(parts) + "\n"
+
+
+# -- case histories (sagsforløb) -------------------------------------------------------------
+
+
+def _decision_line(step: dict) -> str:
+    decision = (step.get("decision") or "").strip()
+    if not decision:
+        return "Ingen beslutning i referatet."
+    first = " ".join(decision.split())
+    return first if first.endswith((".", "!", "?")) else first + "."
+
+
+def history_markdown(history: dict[str, Any]) -> str:
+    """The sagsforløb as Markdown, in the words and date format a secretariat uses."""
+    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
+    lines = [f"## {heading}", ""]
+    for step in history["steps"]:
+        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
+        lines.append(f"- **{step['committee']}, {day}{_punkt(step['item_number'])}**: {step['title']}  ")
+        lines.append(f"  Beslutning: {_decision_line(step)}")
+    if history["unresolved"]:
+        lines += ["", "Tidligere behandlinger, der ikke findes i arkivet:", ""]
+        for t in history["unresolved"]:
+            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
+            lines.append(f"- {t['body']}, {danish_date(date.fromisoformat(t['date']))}{number}")
+    return "\n".join(lines) + "\n"
+
+
+def history_html(history: dict[str, Any]) -> str:
+    """The same as HTML (every piece of document text escaped), to paste into a case system."""
+    e = lambda text: html.escape(str(text), quote=True)  # noqa: E731
+    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
+    parts = [f"<h2>{e(heading)}</h2>", "<ol class=\"sagsforloeb\">"]
+    for step in history["steps"]:
+        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
+        parts.append(
+            f"<li><strong>{e(step['committee'])}, {e(day)}{e(_punkt(step['item_number']))}</strong>: {e(step['title'])}"
+            f"<br>Beslutning: {e(_decision_line(step))}</li>"
+        )
+    parts.append("</ol>")
+    if history["unresolved"]:
+        parts.append("<p>Tidligere behandlinger, der ikke findes i arkivet:</p><ul>")
+        for t in history["unresolved"]:
+            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
+            parts.append(f"<li>{e(t['body'])}, {e(danish_date(date.fromisoformat(t['date'])))}{e(number)}</li>")
+        parts.append("</ul>")
+    return "\n".join(parts) + "\n"
+
+
+def _punkt(number: int | None) -> str:
+    """", punkt 6", or nothing for an item printed without a number."""
+    return "" if number is None else f", punkt {number}"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.generate import COMMITTEES, KB, OU, generate, write_archive
-from referat.index import store
+from referat import store
 from referat.model import DocumentKind, Outcome, document_from_dict
 from referat.parsers.committees import canonical_committee
 from referat.parsers.decisions import classify_outcome
@@ -100,11 +100,11 @@ def test_budget_agreements_and_references(docs):
 
 
 def test_stores_in_an_archive(docs, tmp_path):
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     assert write_archive(tmp_path, iter(docs)) == N
     with Archive(tmp_path) as archive:
-        with Session(archive.engine) as session:
+        with Session(archive.db) as session:
             assert session.scalar(select(func.count()).select_from(store.ItemRow)) == N
         first = next(d for d in docs if d.meeting)
         assert archive.get_document(first.sha256).to_dict() == first.to_dict()

@@ -2,7 +2,7 @@
 PostgreSQL, and the next command run as a user would. Afterwards the archive must hold the same
 items, links and search results as a clean ingest of the same folder: no kill may lose links.
 
-The moments are named steps (`referat.index.faults`), not timers, so every run kills in the same
+The moments are named steps (`referat.faults`), not timers, so every run kills in the same
 place: a fixed schedule instead of a seed. Real processes, a real SQLite file, a real server.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 from test_links import KB, TMU, ØU
 from test_store_support import minutes_text
 from tests.conftest import SAMPLES, pg_schema
@@ -76,7 +76,7 @@ def snapshot(place: Place) -> dict[str, Any]:
     and evidence) and search results, without the database's own ids."""
     with Archive(place.data, place.db) as archive:
         searches = {q: _hits(archive.search(q, limit=200, kind="all")) for q in QUERIES}
-        with archive.engine.connect() as c:
+        with archive.db.connect() as c:
             documents = sorted(c.execute(text("SELECT d.sha256, d.kind, s.sha256 FROM documents d LEFT JOIN documents s ON s.id = d.superseded_by_id")).all())
             items = sorted(c.execute(text("SELECT uid, title, case_number, decision, outcome FROM items")).all())
             treatments = sorted(c.execute(text(

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import pytest
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 from test_faults_kill import Place, make_folder, snapshot
 from test_store_support import minutes_text
 from tests.conftest import ROOT, SAMPLES, pg_schema

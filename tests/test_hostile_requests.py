@@ -26,8 +26,8 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from referat.cli import cli
-from referat.index.archive import Archive
-from referat.limits import MAX_OFFSET
+from referat.archive import Archive
+from referat.settings import MAX_OFFSET
 from referat.web.server import SECURITY_HEADERS, create_app
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 QUERIES = ["job", "budget", "fleksjob"]
@@ -160,7 +160,7 @@ def test_whoosh_hit_store_emptied_gives_one_rebuild(tmp_path: Path) -> None:
 
 
 def test_the_library_refuses_windows_past_the_bounds(pristine) -> None:
-    from referat.limits import MAX_LIMIT, MAX_OFFSET, InvalidWindow
+    from referat.settings import MAX_LIMIT, MAX_OFFSET, InvalidWindow
 
     with Archive(pristine[0]) as archive:
         for limit, offset in ((0, 0), (MAX_LIMIT + 1, 0), (10, -1), (10, MAX_OFFSET + 1), (10, 2**64)):

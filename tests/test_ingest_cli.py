@@ -124,7 +124,7 @@ def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
 
 HOLD_LOCK = """
 import sys, time
-from referat.index.archive import Archive
+from referat.archive import Archive
 archive = Archive(sys.argv[1])
 with archive.writing():
     print("locked", flush=True)

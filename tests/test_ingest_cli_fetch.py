@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from referat.cli import cli
-from referat.index.archive import Archive
+from referat.archive import Archive
 from referat.ingest.fetch import FetchSettings
 from test_fetch import SiteState, start_site
 

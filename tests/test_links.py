@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referat.cli import cli
-from referat.index import store as S
-from referat.index.archive import Archive
+from referat import store as S
+from referat.archive import Archive
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 UID_2020 = "erhvervs-og-beskaeftigelsesudvalget-2020-08-18-{}"
@@ -73,7 +73,7 @@ def test_year_only_references(samples):
 
 
 def test_national_agreement_is_not_linked(samples):
-    with Session(samples.engine) as session:
+    with Session(samples.db) as session:
         item = session.scalar(select(S.ItemRow).where(S.ItemRow.uid == UID_2020.format(2)))
         assert item.budget_refs == []
         links = session.scalar(select(func.count()).select_from(S.LinkRow).where(S.LinkRow.from_item_id == item.id, S.LinkRow.to_budget_point_id.is_not(None)))
@@ -111,7 +111,7 @@ def test_unresolved_treatments_say_they_are_not_in_the_archive(samples):
 
 def test_reindex_rebuilds_the_same_links(samples):
     def links():
-        with Session(samples.engine) as session:
+        with Session(samples.db) as session:
             return sorted(session.execute(select(S.LinkRow.kind, S.LinkRow.from_item_id, S.LinkRow.to_item_id, S.LinkRow.to_budget_point_id)).all())
 
     before = links()
@@ -249,7 +249,7 @@ def test_history_html_escapes_document_text(tmp_path):
     """)
     with Archive(tmp_path / "data") as archive:
         archive.ingest([tmp_path / "x.txt"])
-        from referat.index.history import history_html
+        from referat.render import history_html
 
         html = history_html(archive.history("01.01.01-A00-1-21"))
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html

@@ -10,9 +10,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from referat import model
-from referat.index import OWED_MARKER, store
-from referat.index.archive import Archive
-from referat.index.links import update_links
+from referat import store
+from referat.archive import OWED_MARKER
+from referat.archive import Archive
+from referat.links.build import update_links
 from test_store_support import (  # noqa: F401 - fixtures
     archive,
     budget_document,
@@ -25,12 +26,12 @@ from test_store_support import (  # noqa: F401 - fixtures
 
 
 def links(archive: Archive) -> list[tuple]:
-    with archive.engine.connect() as c:
+    with archive.db.connect() as c:
         return sorted(c.execute(text("SELECT kind, from_item_id, to_item_id, to_budget_point_id FROM links")).all())
 
 
 def owed(archive: Archive) -> list[int | None]:
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         return list(session.scalars(select(store.OwedWorkRow.document_id)))
 
 
@@ -62,7 +63,7 @@ def test_owed_work_is_committed_with_the_document_and_finished_by_a_read(archive
     archive.ingest([tmp_path / "a.txt", tmp_path / "b.txt"])
     expected = links(archive)
     assert any(kind == "budget_explicit" for kind, *_ in expected)
-    with Session(archive.engine) as session, session.begin():
+    with Session(archive.db) as session, session.begin():
         session.execute(store.LinkRow.__table__.delete())
         for doc_id in session.scalars(select(store.DocumentRow.id)):
             store.owe_document(session, doc_id)
@@ -87,8 +88,8 @@ def test_finishing_the_same_work_twice_does_not_double_a_link(archive: Archive, 
     once = links(archive)
     assert len(once) == len(set(once))
     assert sum(kind == "budget_explicit" for kind, *_ in once) == 2
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         ids = list(session.scalars(select(store.DocumentRow.id)))
-    update_links(archive.engine, archive.search_index(), ids[1:])
-    update_links(archive.engine, archive.search_index(), ids[1:])
+    update_links(archive.db, archive.search_index(), ids[1:])
+    update_links(archive.db, archive.search_index(), ids[1:])
     assert links(archive) == once

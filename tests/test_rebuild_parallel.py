@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from referat.index.archive import Archive
-from referat.index.search import manager
+from referat.archive import Archive
+from referat.index import search_index as manager
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 QUERIES = ["budgetopfølgningen", '"ikke-vestlig baggrund"', "15.00.00-P05", "Inveseringscase", "fleksjob -autisme", "lommepeng*"]

@@ -14,7 +14,7 @@ from textwrap import dedent
 from typing import Iterator
 
 import pytest
-from referat.index.archive import Archive
+from referat.archive import Archive
 from tests.conftest import pg_schema
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -26,7 +26,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 from tests.conftest import pg_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +158,7 @@ def test_every_engine_agrees_with_tantivy(archives: dict[str, Archive], engine: 
 READER = r"""
 import json, sys, time, traceback
 from pathlib import Path
-from referat.index.archive import Archive
+from referat.archive import Archive
 
 data, engine, url, stop, out = sys.argv[1:6]
 notices, results, errors = [], [], []
@@ -294,7 +294,7 @@ def test_a_replaced_document_leaves_no_records_behind(engine: str, tmp_path: Pat
 
 @pytest.mark.postgres
 def test_postgres_rebuild_marker(pg_schema_url: str, tmp_path: Path) -> None:
-    from referat.index.search.postgres_engine import PostgresEngine
+    from referat.index.engines.postgres import PostgresEngine
 
     notices: list[str] = []
     with Archive(tmp_path / "data", pg_schema_url, search_engine="postgres", notice=notices.append) as archive:
@@ -303,20 +303,20 @@ def test_postgres_rebuild_marker(pg_schema_url: str, tmp_path: Path) -> None:
         assert expected["total"] > 0
         index = archive.search_index()
         marker = index._marker()
-        engine = PostgresEngine(archive.engine)
+        engine = PostgresEngine(archive.db)
         assert not engine.needs_rebuild(marker)
         assert engine.needs_rebuild({**marker, "schema": "0"})
         assert engine.needs_rebuild({**marker, "analyzer": "0"})
-        with archive.engine.begin() as c:  # an index written by an older referat
+        with archive.db.begin() as c:  # an index written by an older referat
             c.execute(text("UPDATE search_meta SET value = :v WHERE key = 'marker'"), {"v": json.dumps({**marker, "schema": "0"})})
     notices.clear()
     with Archive(tmp_path / "data", pg_schema_url, search_engine="postgres", notice=notices.append) as archive:
         assert _hit_ids(archive.search("fleksjob", limit=50)) == _hit_ids(expected)
         assert len(notices) == 1 and "rebuild" in notices[0]
-        assert not PostgresEngine(archive.engine).needs_rebuild(marker)
+        assert not PostgresEngine(archive.db).needs_rebuild(marker)
     notices.clear()
     with Archive(tmp_path / "data", pg_schema_url, search_engine="postgres", notice=notices.append) as archive:
-        with archive.engine.begin() as c:  # tables gone (dropped by hand): rebuilt too
+        with archive.db.begin() as c:  # tables gone (dropped by hand): rebuilt too
             c.execute(text("DROP TABLE search_records"))
         assert _hit_ids(archive.search("fleksjob", limit=50)) == _hit_ids(expected)
         assert len(notices) == 1
@@ -324,10 +324,10 @@ def test_postgres_rebuild_marker(pg_schema_url: str, tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_literals_survive_hostile_terms(pg_schema_url: str) -> None:
-    from referat.index.search.engine import Filters
-    from referat.index.search.postgres_engine import PostgresEngine, tsvector_literal
-    from referat.index.search.query import Clause, QueryPlan
-    from referat.index.search.record import SearchRecord
+    from referat.index.engines.base import Filters
+    from referat.index.engines.postgres import PostgresEngine, tsvector_literal
+    from referat.index.query import Clause, QueryPlan
+    from referat.index.records import SearchRecord
 
     hostile = ["o'brien", "back\\slash", "a:b", "x|y", "!not", "<->", "');drop_table_search_records;--"]
     db = create_engine(pg_schema_url)
@@ -355,7 +355,7 @@ def test_postgres_literals_survive_hostile_terms(pg_schema_url: str) -> None:
 def test_postgres_large_result_sets_keep_every_hit(archives: dict[str, Archive], monkeypatch: pytest.MonkeyPatch, pg_url: str) -> None:
     """Above EXACT_RANK_LIMIT matches the page is ranked by title and decision, then by date:
     the same hits, every one exactly once across pages, title matches first."""
-    from referat.index.search import postgres_engine
+    from referat.index.engines import postgres as postgres_engine
 
     archive = archives["postgres"]
     queries = ["beskæftigelse", "ledige borgere", "fleksjob OR kontanthjælp", '"ikke vestlig"', "15.00.00-P05", "indsats -covid"]

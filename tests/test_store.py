@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from referat import model
 from referat.errors import StoreError
-from referat.index import store
-from referat.index.archive import Archive
-from referat.index.store import DocumentRow, ItemRow, MeetingRow
+from referat import store
+from referat.archive import Archive
+from referat.store import DocumentRow, ItemRow, MeetingRow
 from test_store_support import (  # noqa: F401 - fixtures
     archive,
     budget_document,
@@ -37,7 +37,7 @@ def sha(path: Path) -> str:
 
 
 def table_counts(archive: Archive) -> dict[str, int]:
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         return {
             table.name: session.scalar(select(func.count()).select_from(table))
             for table in store.Base.metadata.sorted_tables
@@ -46,7 +46,7 @@ def table_counts(archive: Archive) -> dict[str, int]:
 
 def snapshot(archive: Archive) -> list[tuple]:
     """Every document's identity and timestamps: an unchanged snapshot means nothing was written."""
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         return session.execute(
             select(DocumentRow.id, DocumentRow.sha256, DocumentRow.ingested_at, DocumentRow.parsed_at).order_by(
                 DocumentRow.id
@@ -58,7 +58,7 @@ def snapshot(archive: Archive) -> list[tuple]:
 
 
 def test_migrated_schema_equals_the_models(archive: Archive) -> None:
-    with archive.engine.connect() as connection:
+    with archive.db.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, store.Base.metadata) == []
         assert context.get_current_revision() is not None
@@ -67,17 +67,17 @@ def test_migrated_schema_equals_the_models(archive: Archive) -> None:
 def test_migrations_go_down_and_up_again(archive: Archive) -> None:
     from alembic import command
 
-    with archive.engine.begin() as connection:
+    with archive.db.begin() as connection:
         command.downgrade(store.alembic_config(connection), "base")
-    assert store.needs_migration(archive.engine)
-    store.migrate(archive.engine)
-    with archive.engine.connect() as connection:
+    assert store.needs_migration(archive.db)
+    store.migrate(archive.db)
+    with archive.db.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 
 def test_opening_again_does_not_migrate_again(data_dir: Path, db_url: str | None) -> None:
     with Archive(data_dir, db_url) as first:
-        assert not store.needs_migration(first.engine)
+        assert not store.needs_migration(first.db)
     with Archive(data_dir, db_url) as second:
         assert second.stats()["documents"] == 0
 
@@ -85,7 +85,7 @@ def test_opening_again_does_not_migrate_again(data_dir: Path, db_url: str | None
 def test_sqlite_file_is_wal_with_foreign_keys(data_dir: Path) -> None:
     with Archive(data_dir) as opened:
         assert (data_dir / "referat.db").is_file()
-        with opened.engine.connect() as connection:
+        with opened.db.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
@@ -249,7 +249,7 @@ def test_minutes_supersede_the_agenda_of_the_same_meeting(archive: Archive, tmp_
         (f"erhvervs-og-beskaeftigelsesudvalget-2020-08-18-{n}", "minutes") for n in (1, 2, 3)
     ]
     assert all(i.item.decision == "Godkendt" for i in items)
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         rows = {r.sha256: r for r in session.scalars(select(DocumentRow))}
         assert rows[sha(agenda)].superseded_by_id == rows[sha(referat)].id
         assert rows[sha(referat)].superseded_by_id is None
@@ -349,7 +349,7 @@ def test_the_samples_give_the_expected_counts(data_dir: Path, db_url: str | None
 
 def test_the_meeting_rows_and_items_hang_together(archive: Archive, tmp_path: Path) -> None:
     archive.ingest([write_doc(tmp_path / "a.txt", minutes())])
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         meeting = session.scalar(select(MeetingRow))
         assert meeting.committee_slug == "erhvervs-og-beskaeftigelsesudvalget" and meeting.kind == "minutes"
         keys = session.scalars(select(ItemRow.case_key).order_by(ItemRow.position)).all()
@@ -402,6 +402,6 @@ def test_schema_head_constant_is_alembics_head():
     """`store.SCHEMA_HEAD` lets an archive open without importing Alembic; it must name the newest migration."""
     from alembic.script import ScriptDirectory
 
-    from referat.index import store
+    from referat import store
 
     assert store.SCHEMA_HEAD == ScriptDirectory.from_config(store.alembic_config()).get_current_head()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 from referat.web.server import create_app
 
 UNDATED_ITEM = """Forslag om nye bænke langs havnepromenaden

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from referat import model
-from referat.index import store
-from referat.index.archive import Archive
+from referat import store
+from referat.archive import Archive
 from test_store_support import archive, data_dir, db_url  # noqa: F401 - fixtures
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
@@ -106,7 +106,7 @@ def _without_nul(value):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=documents())
 def test_every_document_round_trips(archive: Archive, doc: model.Document) -> None:
-    with Session(archive.engine) as session:
+    with Session(archive.db) as session:
         session.begin()
         written = store.write_document(session, doc)
         session.expire_all()

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from referat import model
-from referat.index.archive import Archive
+from referat.archive import Archive
 from tests.conftest import pg_schema
 
 DBS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -16,7 +16,7 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from referat.index.archive import Archive
+from referat.archive import Archive
 from referat.web.server import create_app
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -301,7 +301,7 @@ def test_history_downloads(client, archive):
     r = get(client, "/sag/15.00.00-P05-4-20.md")
     assert r.headers["content-type"].startswith("text/markdown")
     assert r.headers["content-disposition"].startswith('attachment; filename="sagsforloeb-15.00.00-P05-4-20.md"')
-    from referat.index.history import history_markdown
+    from referat.render import history_markdown
 
     assert r.text == history_markdown(archive.history("15.00.00-P05-4-20"))
     r = get(client, "/sag/15.00.00-P05-4-20.html")

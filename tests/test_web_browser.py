@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from referat.index.archive import Archive
+    from referat.archive import Archive
 
     folder = tmp_path_factory.mktemp("in")
     for sample in SAMPLES.glob("*.txt"):

@@ -1,6 +1,10 @@
-"""The store, the search index and the links derived from it (see archive.py for the library face)."""
+"""The full-text index: derived from the store and always rebuildable from it.
 
-# A file in the data folder that exists while a writer may owe index entries or links (the owed-work
-# table is the truth; this is its hint to `referat search`, which answers from the index alone and
-# must go through the archive, which finishes the work, when the index may lack documents).
-OWED_MARKER = "owed-work"
+- `analysis`: Danish tokens, lemmas and folding ("aa" = "å") shared by every engine;
+- `query`: the query language (words, "phrases", -exclusions, case numbers) as a plan;
+- `records`: what the index holds (one `SearchRecord` per item, budget point, document section);
+- `engines/`: tantivy (default), Whoosh and PostgreSQL behind one `Engine` interface;
+- `search`: answering a query: a request, its plan, the engine's hits, snippets (`snippets`),
+  facets, and the records behind the hits (`hits`: the embedded engines' hit store);
+- `search_index`: the index's life on disk: opening and checking it, rebuilding, keeping it in step.
+"""

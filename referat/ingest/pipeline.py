@@ -5,7 +5,7 @@ bytes, not their names, and not following symbolic links out of the folder unles
 /etc/passwd in a folder of minutes must not end up stored and served); `read_original` gets one input's bytes and sha256 (so unchanged
 originals are skipped before any extraction); `Extractor.map` extracts and parses originals in
 worker processes, yielding results in input order so storing stays deterministic. Storing is
-not done here: it belongs to the main process and `referat.index.archive`.
+not done here: it belongs to the main process and `referat.archive`.
 """
 
 from __future__ import annotations

@@ -36,11 +36,11 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from referat.index.archive import Archive
-from referat.limits import BUDGET_YEARS, MAX_OFFSET
-from referat.parsers.dates import danish_date
-from referat.render import outcome_label
-from referat.web import queries
+from referat.archive import Archive, FilterError, search_request
+from referat.errors import ReferatError
+from referat.model import KIND_FILTERS, OUTCOME_FILTERS, item_dict, slug
+from referat.render import date_label, history_html, history_markdown, outcome_label
+from referat.settings import BUDGET_YEARS, Settings
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
@@ -48,8 +48,6 @@ CASE_PAGE = 50  # items per page under a KLE prefix
 API_MAX_LIMIT = 100
 MAX_PAGE = 10_000  # ?side=N on search and case pages: 200,000 hits deep is past any reader
 MAX_QUERY = 500  # characters; a search box, not a document
-OUTCOMES = ["approved", "approved_with_remarks", "noted", "recommended", "postponed", "referred_back", "rejected", "other", "none"]
-KINDS = ["item", "budget_point", "document", "all"]
 VIA_LABELS = {"case_number": "samme sagsnummer", "previous_treatment": "tidligere behandling", "referenced_by": "henvist fra"}
 CONTENT_TYPES = {"text": "text/plain; charset=utf-8", "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 SECURITY_HEADERS = [
@@ -60,6 +58,12 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]  # fmt: skip
 log = logging.getLogger("referat.web")
+# The search page's fields a reader may get wrong: the mistake is shown and the field left out.
+_LENIENT = {
+    "from": "Datoen i »fra« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.",
+    "to": "Datoen i »til« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.",
+    "outcome": "Ukendt beslutningstype; den er ignoreret.",
+}
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -88,8 +92,7 @@ def whole_number(value: str | None, low: int, high: int, default: int) -> int | 
 
 
 def dansk_dato(value: Any) -> str:
-    day = _as_date(value)
-    return danish_date(day) if day else ""
+    return date_label(value)
 
 
 def udfald(outcome: str | None) -> str:
@@ -123,14 +126,8 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.filters.update(dansk_dato=dansk_dato, udfald=udfald, urlpart=urlpart)
     env.globals.update(item_url=item_url, case_url=case_url, meeting_url=meeting_url, budget_url=budget_url,
-                       via_label=lambda via: VIA_LABELS.get(via, via), slug=_slug)  # fmt: skip
+                       via_label=lambda via: VIA_LABELS.get(via, via), slug=slug)  # fmt: skip
     return env
-
-
-def _slug(name: str) -> str:
-    from referat.index.store import slug
-
-    return slug(name)
 
 
 class SecurityHeaders:
@@ -259,22 +256,26 @@ class Web:
 
     def search_page(self, request: Request) -> Response:
         p = request.query_params
-        q = p.get("q", "").strip()[:MAX_QUERY]
-        problems: list[str] = []
-        date_from, date_to = _as_date(p.get("fra", "")), _as_date(p.get("til", ""))
-        if p.get("fra") and date_from is None:
-            problems.append("Datoen i »fra« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.")
-        if p.get("til") and date_to is None:
-            problems.append("Datoen i »til« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.")
-        outcome = p.get("beslutning") or None
-        if outcome and outcome not in OUTCOMES:
-            problems.append("Ukendt beslutningstype; den er ignoreret.")
-            outcome = None
-        committee, case = p.get("udvalg") or None, p.get("sag") or None
-        sort = "date" if p.get("sort") == "dato" else "relevance"
         page_no = whole_number(p.get("side"), 1, MAX_PAGE, 1)
         if page_no is None:
             return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
+        asked = dict(query=p.get("q", "").strip()[:MAX_QUERY], committee=p.get("udvalg") or None, date_from=p.get("fra") or None,
+                     date_to=p.get("til") or None, outcome=p.get("beslutning") or None, case=p.get("sag") or None,
+                     sort="date" if p.get("sort") == "dato" else "relevance", limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)  # fmt: skip
+        # A reader's mistake in one field is pointed out and that field left out; the rest still searches.
+        problems: list[str] = []
+        while True:
+            try:
+                request_ = search_request(**asked)
+                break
+            except FilterError as error:
+                if error.source not in _LENIENT:
+                    raise
+                problems.append(_LENIENT[error.source])
+                asked[{"from": "date_from", "to": "date_to"}.get(error.source, error.source)] = None
+        q, f = request_.query, request_.filters
+        committee, case, outcome, sort = asked["committee"], asked["case"], f.outcome, request_.sort
+        date_from, date_to = f.date_from, f.date_to
         state = {k: v for k, v in (("q", q), ("udvalg", committee or ""), ("fra", date_from.isoformat() if date_from else ""),
                                    ("til", date_to.isoformat() if date_to else ""), ("beslutning", outcome or ""),
                                    ("sag", case or ""), ("sort", "dato" if sort == "date" else "")) if v}  # fmt: skip
@@ -291,11 +292,10 @@ class Web:
 
         filtered = any((committee, date_from, date_to, outcome, case))
         if not q and not filtered:
+            front = self.archive.overview()
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
-                             recent=queries.recent_meetings(self.archive.engine), years=queries.budget_years(self.archive.engine),
-                             stats=queries.overview(self.archive.engine), outcomes=OUTCOMES)  # fmt: skip
-        result = self.search(q, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, committee=committee,
-                             date_from=date_from, date_to=date_to, outcome=outcome, case=case)  # fmt: skip
+                             recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS)  # fmt: skip
+        result = self.search(request_)
         pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
 
         def page_link(n: int) -> str:
@@ -306,7 +306,7 @@ class Web:
             request, "search.html", title=(f"{q} – søgning" if q else "Søgning"), state=state, q=q, result=result,
             problems=problems, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case,
             sort=sort, page_no=page_no, pages=pages, page_link=page_link, link=link, year_facet=years,
-            outcomes=OUTCOMES, did_you_mean_link=link(q=result["did_you_mean"]) if result.get("did_you_mean") else None,
+            outcomes=OUTCOME_FILTERS, did_you_mean_link=link(q=result["did_you_mean"]) if result.get("did_you_mean") else None,
         )  # fmt: skip
 
     # -- items, meetings, documents ------------------------------------------------------------
@@ -314,7 +314,7 @@ class Web:
     def item_page(self, request: Request) -> Response:
         uid = request.path_params["uid"]
         stored = self.archive.item(uid)
-        context = queries.item_context(self.archive.engine, uid) if stored else None
+        context = self.archive.item_context(uid) if stored else None
         if stored is None or context is None:
             return self.not_found(request, "Dagsordenspunktet findes ikke i arkivet.")
         item = stored.item
@@ -324,17 +324,15 @@ class Web:
 
     def meeting_page(self, request: Request) -> Response:
         day = _as_date(request.path_params["day"])
-        found = queries.meeting(self.archive.engine, request.path_params["committee"], day) if day else None
+        found = self.archive.meeting(request.path_params["committee"], day) if day else None
         if found is None:
             return self.not_found(request, "Mødet findes ikke i arkivet.")
         return self.page(request, "meeting.html", title=f"{found['committee']}, {dansk_dato(found['date'])}", meeting=found)
 
     def document(self, request: Request) -> Response:
         sha = request.path_params["sha256"].lower()
-        info = queries.document_file(self.archive.engine, sha) if re.fullmatch(r"[0-9a-f]{64}", sha) else None
-        path = None
-        if info is not None:
-            path = (self.archive.data_dir / info["raw_path"]) if info["raw_path"] else self.archive.raw_path(sha)
+        info = self.archive.document_file(sha) if re.fullmatch(r"[0-9a-f]{64}", sha) else None
+        path = info["path"] if info is not None else None
         if info is None or path is None or not path.is_file():
             return self.not_found(request, "Det originale dokument findes ikke i arkivet.")
         source = info["source"] or sha
@@ -354,18 +352,16 @@ class Web:
                 return self.case_download(request, number[: -len(suffix)].strip(), fmt)
         if not number:
             return self.not_found(request, "Angiv et sagsnummer.")
-        from referat.parsers.casenumbers import decompose
-
         history = self.archive.history(number) if number else None
-        kle = decompose(number) if number else None
+        kle = self.archive.case_number_parts(number) if number else None
         listing = None
-        if kle is not None and kle.year is None:
+        if kle is not None and kle["year"] is None:
             # A KLE prefix may hold thousands of cases: list them a page at a time through the index.
             page_no = whole_number(request.query_params.get("side"), 1, MAX_PAGE, 1)
             if page_no is None:
                 return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
             found = self.search("", case=number, sort="date", limit=CASE_PAGE, offset=(page_no - 1) * CASE_PAGE)
-            case = {"kle": kle.to_dict(), "items": found["hits"]}
+            case = {"kle": kle, "items": found["hits"]}
             listing = {"total": found["total"], "page": page_no, "pages": max(1, math.ceil(found["total"] / CASE_PAGE)),
                        "search": "/soeg?" + urlencode({"sag": number, "sort": "dato"})}  # fmt: skip
         else:
@@ -377,8 +373,6 @@ class Web:
                          case=case, listing=listing)  # fmt: skip
 
     def case_download(self, request: Request, number: str, fmt: str) -> Response:
-        from referat.index.history import history_html, history_markdown
-
         history = self.archive.history(number) if number else None
         if not history:
             return self.not_found(request, "Sagen findes ikke i arkivet, så der er intet sagsforløb at hente.")
@@ -395,7 +389,7 @@ class Web:
     # -- budget ---------------------------------------------------------------------------------
 
     def budget_years(self, request: Request) -> Response:
-        return self.page(request, "budget_years.html", title="Budgetaftaler", years=queries.budget_years(self.archive.engine))
+        return self.page(request, "budget_years.html", title="Budgetaftaler", years=self.archive.budget_years())
 
     def budget_year(self, request: Request) -> Response:
         year = request.path_params["year"]
@@ -414,41 +408,18 @@ class Web:
     # -- API ------------------------------------------------------------------------------------
 
     def api_page(self, request: Request) -> Response:
-        return self.page(request, "api.html", title="API", outcomes=OUTCOMES, kinds=KINDS)
+        return self.page(request, "api.html", title="API", outcomes=OUTCOME_FILTERS, kinds=KIND_FILTERS)
 
     def api_search(self, request: Request) -> Response:
         p = request.query_params
-        q = p.get("q", "").strip()
-        if len(q) > MAX_QUERY:
-            return self.bad_request(request, f"q is longer than {MAX_QUERY} characters.")
-        filters: dict[str, Any] = {}
-        for name, key in (("from", "date_from"), ("to", "date_to")):
-            if p.get(name):
-                value = _as_date(p[name])
-                if value is None or len(p[name]) != 10:
-                    return self.bad_request(request, f"{name}={p[name]!r} is not a date; use YYYY-MM-DD.")
-                filters[key] = value
-        if p.get("outcome"):
-            if p["outcome"] not in OUTCOMES:
-                return self.bad_request(request, f"outcome must be one of {', '.join(OUTCOMES)}.")
-            filters["outcome"] = p["outcome"]
-        if p.get("kind"):
-            if any(k not in KINDS for k in p["kind"].split(",")):
-                return self.bad_request(request, f"kind must be one of {', '.join(KINDS)}.")
-            filters["kind"] = p["kind"]
-        for name in ("committee", "case"):
-            if p.get(name):
-                filters[name] = p[name]
-        sort = p.get("sort") or "relevance"
-        if sort not in ("relevance", "date"):
-            return self.bad_request(request, "sort must be relevance or date.")
-        limit = whole_number(p.get("limit"), 1, API_MAX_LIMIT, 10)
-        offset = whole_number(p.get("offset"), 0, MAX_OFFSET, 0)
-        if limit is None or offset is None:
-            return self.bad_request(request, f"limit must be a whole number from 1 to {API_MAX_LIMIT} and offset one from 0 to {MAX_OFFSET}.")
-        if not q and not any(k in filters for k in ("committee", "date_from", "date_to", "outcome", "case")):
-            return self.bad_request(request, "give q or at least one filter (committee, from, to, outcome, case).")
-        return _json(self.search(q, sort=sort, limit=limit, offset=offset, **filters))
+        try:
+            asked = search_request(p.get("q", ""), committee=p.get("committee"), date_from=p.get("from"), date_to=p.get("to"),
+                                   outcome=p.get("outcome"), case=p.get("case"), kind=p.get("kind"), sort=p.get("sort"),
+                                   limit=p.get("limit"), offset=p.get("offset"), max_limit=API_MAX_LIMIT, max_query=MAX_QUERY,
+                                   require_subject=True)  # fmt: skip
+        except FilterError as error:
+            return self.bad_request(request, f"{error.source}: {error.problem}.")
+        return _json(self.search(asked))
 
     def api_case(self, request: Request) -> Response:
         query = request.path_params["q"].strip()
@@ -477,15 +448,14 @@ class Web:
     def api_item(self, request: Request) -> Response:
         uid = request.path_params["uid"]
         stored = self.archive.item(uid)
-        context = queries.item_context(self.archive.engine, uid) if stored else None
+        context = self.archive.item_context(uid) if stored else None
         if stored is None or context is None:
             return self.not_found(request, "no item with that id.")
-        from referat.model import _item_dict
 
         out = {"id": stored.uid, "kind": "item", "committee": stored.committee, "meeting_date": stored.meeting_date.isoformat() if stored.meeting_date else None,
                "item_number": stored.item.number, "meeting_kind": stored.meeting_kind, "source": stored.source,
                "sha256": stored.sha256, "document_url": f"/dokument/{stored.sha256}"}  # fmt: skip
-        out.update(_item_dict(stored.item))
+        out.update(item_dict(stored.item))
         resolved = {(t["body"], t["date"].isoformat(), t["item_number"]): t["uid"] for t in context["treatments"]}
         for t in out["previous_treatments"]:
             t["resolved_id"] = resolved.get((t["body"], t["date"], t["item_number"]))
@@ -509,7 +479,8 @@ def create_app(
     if archive_factory is None:
         if data_dir is None:
             raise ValueError("create_app needs archive_factory or data_dir")
-        archive_factory = lambda: Archive(data_dir, db_url, search_engine=engine, notice=log.warning)  # noqa: E731
+        settings = Settings(Path(data_dir), db_url, engine)
+        archive_factory = lambda: Archive.open(settings, notice=log.warning)  # noqa: E731
     web = Web(archive_factory)
 
     @asynccontextmanager
@@ -572,13 +543,11 @@ def create_app(
     return app
 
 
-def run(settings: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the archive named by the CLI's settings (`.data`, `.db`, `.engine`) until interrupted."""
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the archive the settings name until interrupted."""
     import sys
 
     import uvicorn
-
-    from referat.errors import ReferatError
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("referat: %(message)s"))
@@ -586,7 +555,7 @@ def run(settings: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
     log.setLevel(logging.INFO)
     log.propagate = False
     try:
-        archive = Archive(settings.data, settings.db, search_engine=settings.engine, notice=lambda m: print(m, file=sys.stderr))
+        archive = Archive.open(settings, notice=lambda m: print(m, file=sys.stderr))
     except ReferatError as error:
         print(f"Error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -12,8 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 
-from referat.index.search.query import QueryPlan
-from referat.index.search.record import SearchRecord
+from referat.index.query import QueryPlan
+from referat.index.records import SearchRecord
 
 BOOSTS = {"title": 3.0, "decision": 2.0, "body": 1.0}  # a title match outweighs one in the body
 NO_OUTCOME = "none"  # facet and filter value of items without a recorded decision

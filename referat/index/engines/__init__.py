@@ -5,31 +5,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from referat.index.search.engine import Engine, Filters
+from referat.index.engines.base import Engine, Filters
 
 
 def engine_schema_version(name: str) -> str:
     if name == "tantivy":
-        from referat.index.search.tantivy_engine import SCHEMA_VERSION
+        from referat.index.engines.tantivy import SCHEMA_VERSION
     elif name == "whoosh":
-        from referat.index.search.whoosh_engine import SCHEMA_VERSION
+        from referat.index.engines.whoosh import SCHEMA_VERSION
     else:
-        from referat.index.search.postgres_engine import SCHEMA_VERSION
+        from referat.index.engines.postgres import SCHEMA_VERSION
     return SCHEMA_VERSION
 
 
 def open_engine(name: str, *, path: Path | None = None, db=None, create: bool = False) -> Engine:
     """An engine by name: tantivy and whoosh live in a folder, postgres in the store's database."""
     if name == "tantivy":
-        from referat.index.search.tantivy_engine import TantivyEngine
+        from referat.index.engines.tantivy import TantivyEngine
 
         return TantivyEngine(path, create=create)
     if name == "whoosh":
-        from referat.index.search.whoosh_engine import WhooshEngine
+        from referat.index.engines.whoosh import WhooshEngine
 
         return WhooshEngine(path, create=create)
     if name == "postgres":
-        from referat.index.search.postgres_engine import PostgresEngine
+        from referat.index.engines.postgres import PostgresEngine
 
         return PostgresEngine(db)
     raise ValueError(f"unknown search engine {name!r}")

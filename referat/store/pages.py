@@ -1,5 +1,6 @@
-"""Read-only queries the web pages need beyond `Archive`: meetings with attendance, resolved
-earlier treatments, the budget years, the original documents. SQLAlchemy against the store's tables."""
+"""What the pages of the web interface show besides search hits, cases and budget points: meetings
+with attendance, an item's resolved earlier treatments and citations, the budget years, the
+originals, and the front page's overview (read through `Archive`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from referat.index import store as S
+from referat.store import schema as S
 
 
 def _meeting_dict(meeting: S.MeetingRow) -> dict[str, Any]:

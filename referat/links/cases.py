@@ -6,7 +6,6 @@
   that cite them, and therefore the route upward (committee → Økonomiudvalget →
   Kommunalbestyrelsen). Each step says `via` what linked it; treatments whose meeting is not in
   the archive are listed as unresolved.
-- `history_markdown` / `history_html`: what a secretary pastes into a new case, in Danish.
 """
 
 from __future__ import annotations
@@ -18,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from referat.index import store as S
-from referat.index.links import PREVIOUS
-from referat.index.search.records import SUMMARY_HEADINGS, item_record
-from referat.index.search.service import hit_dict
+from referat import store as S
+from referat.links.build import PREVIOUS
+from referat.store.records import SUMMARY_HEADINGS, item_record
+from referat.index.search import hit_dict
 from referat.parsers.casenumbers import decompose
 from referat.parsers.dates import danish_date
 
@@ -183,61 +182,4 @@ def case_history(db, subject: str) -> dict[str, Any] | None:
         }
 
 
-_OUTCOME_DA = {
-    "approved": "Godkendt", "approved_with_remarks": "Godkendt med bemærkninger", "noted": "Taget til efterretning",
-    "recommended": "Indstillet til godkendelse", "postponed": "Udsat", "referred_back": "Sendt tilbage",
-    "rejected": "Ikke godkendt", "other": "Anden beslutning",
-}  # fmt: skip
-
-
-def _decision_line(step: dict) -> str:
-    decision = (step.get("decision") or "").strip()
-    if not decision:
-        return "Ingen beslutning i referatet."
-    first = " ".join(decision.split())
-    return first if first.endswith((".", "!", "?")) else first + "."
-
-
-def history_markdown(history: dict[str, Any]) -> str:
-    """The sagsforløb as Markdown, in the words and date format a secretariat uses."""
-    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
-    lines = [f"## {heading}", ""]
-    for step in history["steps"]:
-        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
-        lines.append(f"- **{step['committee']}, {day}{_punkt(step['item_number'])}**: {step['title']}  ")
-        lines.append(f"  Beslutning: {_decision_line(step)}")
-    if history["unresolved"]:
-        lines += ["", "Tidligere behandlinger, der ikke findes i arkivet:", ""]
-        for t in history["unresolved"]:
-            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
-            lines.append(f"- {t['body']}, {danish_date(date.fromisoformat(t['date']))}{number}")
-    return "\n".join(lines) + "\n"
-
-
-def history_html(history: dict[str, Any]) -> str:
-    """The same as HTML (every piece of document text escaped), to paste into a case system."""
-    e = lambda text: html.escape(str(text), quote=True)  # noqa: E731
-    heading = f"Sagsforløb: {history['title']}" + (f" ({history['case_number']})" if history.get("case_number") else "")
-    parts = [f"<h2>{e(heading)}</h2>", "<ol class=\"sagsforloeb\">"]
-    for step in history["steps"]:
-        day = danish_date(date.fromisoformat(step["meeting_date"])) if step["meeting_date"] else "udateret"
-        parts.append(
-            f"<li><strong>{e(step['committee'])}, {e(day)}{e(_punkt(step['item_number']))}</strong>: {e(step['title'])}"
-            f"<br>Beslutning: {e(_decision_line(step))}</li>"
-        )
-    parts.append("</ol>")
-    if history["unresolved"]:
-        parts.append("<p>Tidligere behandlinger, der ikke findes i arkivet:</p><ul>")
-        for t in history["unresolved"]:
-            number = f", punkt {t['item_number']}" if t.get("item_number") else ""
-            parts.append(f"<li>{e(t['body'])}, {e(danish_date(date.fromisoformat(t['date'])))}{e(number)}</li>")
-        parts.append("</ul>")
-    return "\n".join(parts) + "\n"
-
-
-__all__ = ["case_lookup", "case_history", "history_markdown", "history_html", "item_hit"]
-
-
-def _punkt(number: int | None) -> str:
-    """", punkt 6", or nothing for an item printed without a number."""
-    return "" if number is None else f", punkt {number}"
+__all__ = ["case_lookup", "case_history", "item_hit"]

@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection `referat.index.store.migrate` hands over.
+"""Alembic environment: runs on the connection `referat.store.migrate` hands over.
 
 There is no alembic.ini; the configuration is built in code so an installed referat can upgrade
-any archive it opens. From a shell, use `referat.index.store.alembic_config()` with a connection.
+any archive it opens. From a shell, use `referat.store.alembic_config()` with a connection.
 """
 
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
-from referat.index.store import Base
+from referat.store import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - offline SQL generation is not supported

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from referat.index import store as S
-from referat.index.history import column_hits
-from referat.index.links import SUGGESTED
-from referat.limits import BUDGET_YEARS
+from referat import store as S
+from referat.links.cases import column_hits
+from referat.links.build import SUGGESTED
+from referat.settings import BUDGET_YEARS
 
 
 def _point_key(point: str) -> tuple[int, ...]:

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from referat.index.search.record import SearchRecord
+from referat.index.records import SearchRecord
 
 FILENAME = "records-v2.sqlite"  # the version in the name: an older hit store is rebuilt, not misread
 

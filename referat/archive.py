@@ -1,4 +1,9 @@
-"""The archive: the library face of referat's store, which the CLI (and later the web app) calls.
+"""The application: `Archive` is the one class the CLI, the web and library users call.
+
+It ties the rooms together: `ingest` (bytes to text to parsed documents), `store` (the database,
+the source of truth), `index` (the full-text index derived from it) and `links` (cases, histories,
+budget points), and keeps the promises below. `search_index_only` is the quick way in for
+`referat search`: the live index alone, without opening the store.
 
 An archive is a data folder (`raw/` originals by sha256, `write.lock`, the SQLite file by default)
 plus a database (any SQLAlchemy URL). Its promises:
@@ -18,7 +23,7 @@ plus a database (any SQLAlchemy URL). Its promises:
   (unless a writer holds the lock: then that writer will). No kill at any moment loses links.
 - **A failing database stops the run with one line** (`StoreError`): a lost server or a damaged
   file fails every document after it, so the run does not list them one by one.
-- **Minutes supersede the agenda** of the same meeting; see `referat.index.store`.
+- **Minutes supersede the agenda** of the same meeting; see `referat.store`.
 """
 
 from __future__ import annotations
@@ -36,21 +41,34 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
-
-from referat import model
+from referat import faults, model
 from referat.errors import ArchiveBusy, InputError, ReferatError, StoreError
-from referat.index import OWED_MARKER, faults, store
-from referat.index.store import DocumentRow, ItemRow, MeetingRow
 from referat.ingest import pipeline
 from referat.ingest.pipeline import Original, Parsed, Problem
+from referat.index.search import SearchRequest, search_request
 from referat.parsers import NOT_READ_AS_MINUTES
+from referat.model import KIND_FILTERS, OUTCOME_FILTERS, StoredItem  # noqa: F401 - the vocabulary, for callers
+from referat.index.search import FilterError  # noqa: F401 - raised by search_request
+from referat.settings import Settings, default_engine
+
+
+class _Lazy:
+    """The store (SQLAlchemy, Alembic: a third of a second) is imported on first use, so
+    `search_index_only` answers without it."""
+
+    def __getattr__(self, name: str) -> Any:
+        import referat.store
+
+        return getattr(referat.store, name)
+
+
+store: Any = _Lazy()
 
 Progress = Callable[[int, int, str], None]  # (done, total, source) after each input
-_PG_WRITE_LOCK = 0x7265_6662  # serialises writers on a shared PostgreSQL server
-_PG_OWED_LOCK = 0x7265_6663  # one process at a time finishes owed work on a shared server
+# A file in the data folder that exists while a writer may owe index entries or links (the owed-work
+# table is the truth; this is its hint to `search_index_only`, which answers from the index alone
+# and must leave the search to the archive, which finishes the work, when the index may lack documents).
+OWED_MARKER = "owed-work"
 
 
 @dataclass
@@ -106,19 +124,6 @@ class _Unchanged:
     source: str
 
 
-@dataclass(frozen=True)
-class StoredItem:
-    """An agenda item with the context a reader needs to cite it: which meeting, which document."""
-
-    uid: str
-    committee: str
-    meeting_date: date
-    meeting_kind: str
-    source: str
-    sha256: str
-    item: model.AgendaItem
-
-
 def _store_errors(method: Callable) -> Callable:
     """A database error out of the library is one line (`StoreError`), not SQL and a traceback."""
 
@@ -126,8 +131,10 @@ def _store_errors(method: Callable) -> Callable:
     def wrapper(self: Archive, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except SQLAlchemyError as error:
-            raise self._store_error(error) from None
+        except Exception as error:
+            if store.is_database_error(error):
+                raise self._store_error(error) from None
+            raise
 
     return wrapper
 
@@ -179,26 +186,31 @@ class Archive:
         except OSError as error:
             raise StoreError(f"cannot create the data folder {self.data_dir}: {error.strerror}") from None
         self.db_url = db_url or f"sqlite:///{self.data_dir / 'referat.db'}"
+        self.db, problem = store.open_database(self.db_url)
+        if problem:
+            raise StoreError(problem)
         try:
-            self.engine = store.open_engine(self.db_url)
-            if store.needs_migration(self.engine):
+            if store.needs_migration(self.db):
                 with self.writing():
-                    store.migrate(self.engine)
-        except ArgumentError as error:
-            raise StoreError(f"{self.db_url} is not a database URL SQLAlchemy understands: {error}") from None
-        except SQLAlchemyError as error:
-            raise StoreError(f"cannot open the archive database {self._safe_url}: {_first_line(error)}") from None
+                    store.migrate(self.db)
+        except Exception as error:
+            if not store.is_database_error(error):
+                raise
+            raise StoreError(f"cannot open the archive database {self._safe_url}: {store.first_line(error)}") from None
+
+    @classmethod
+    def open(cls, settings: Settings, **options: Any) -> Archive:
+        """The archive the settings name (data folder, database, search engine)."""
+        return cls(settings.data, settings.db, search_engine=settings.engine, **options)
 
     @property
     def _safe_url(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.db_url).render_as_string(hide_password=True)
+        return store.safe_url(self.db_url)
 
     def close(self) -> None:
         for index in self._search_indexes.values():
             index.close()
-        self.engine.dispose()
+        self.db.dispose()
 
     def __enter__(self) -> Archive:
         return self
@@ -364,15 +376,12 @@ class Archive:
             self._finish_owed_work(sync=True)
 
     def _fetcher(self) -> Any:
-        try:
-            from referat.ingest.fetch import open_fetcher
-        except ImportError:  # pragma: no cover - fetching is an optional part of the build
-            return None
+        from referat.ingest.fetch import open_fetcher
+
         return open_fetcher(self.data_dir, self.fetch_settings)
 
     def _has(self, sha256: str) -> bool:
-        with Session(self.engine) as session:
-            return session.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == sha256)) is not None
+        return store.has_document(self.db, sha256)
 
     def _ingest_one(self, parsed: Parsed, report: IngestReport) -> None:
         original = parsed.original
@@ -391,9 +400,9 @@ class Archive:
         except Exception as error:  # noqa: BLE001 - rolled back; one document never stops the rest
             if created:
                 raw.unlink(missing_ok=True)
-            if _store_failed(error):  # ... but a lost server or a damaged file would fail all of them
+            if store.database_failed(error):  # ... but a lost server or a damaged file would fail all of them
                 raise self._store_error(error) from None
-            report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
+            report.failed.append(Problem(original.source, f"could not be stored: {store.describe(error)}"))
             return
         if outcome is None:
             report.unchanged += 1
@@ -409,37 +418,16 @@ class Archive:
         doc = parsed.document
         assert doc is not None
         doc.source, doc.sha256 = original.source, original.sha256
-        old_raws: list[str] = []
-        with Session(self.engine) as session, session.begin():
-            self._lock_in_database(session)
-            if session.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == original.sha256)):
-                return None
-            olds = session.scalars(select(DocumentRow).where(DocumentRow.source == original.source)).all()
-            for old in olds:
-                old_raws.append(old.raw_path or "")
-                store.delete_document(session, old)
-            written = store.write_document(
-                session,
-                doc,
-                raw_path=str(raw.relative_to(self.data_dir)),
-                content_type=parsed.content_type,
-                size=len(original.data),
-                fetched_at=original.fetched_at,
-                parser_version=pipeline.parser_version(),
-            )
-            store.owe_document(session, written.document_id)  # committed with the document, or not at all
-            counts = written.meetings, written.items
-            faults.point("document-written")
+        stored = store.store_document(self.db, doc, raw_path=str(raw.relative_to(self.data_dir)), content_type=parsed.content_type,
+                                      size=len(original.data), fetched_at=original.fetched_at,
+                                      parser_version=pipeline.parser_version())  # fmt: skip
+        if stored is None:
+            return None
         faults.point("document-stored")
-        for old_raw in old_raws:  # after the commit: an old version's original is no longer needed
+        for old_raw in stored.replaced_raw_paths:  # after the commit: an old version's original is no longer needed
             if old_raw and (self.data_dir / old_raw) != raw:
                 (self.data_dir / old_raw).unlink(missing_ok=True)
-        return len(olds), *counts
-
-    def _lock_in_database(self, session: Session) -> None:
-        """On a shared server the file lock guards only this machine; serialise writers there too."""
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+        return len(stored.replaced_raw_paths), stored.meetings, stored.items
 
     def raw_path(self, sha256: str) -> Path:
         return self.data_dir / "raw" / sha256[:2] / sha256
@@ -469,12 +457,7 @@ class Archive:
         """Parse every stored original again with the current parser, each document atomically."""
         report = ReparseReport()
         with self.writing():
-            with Session(self.engine) as session:
-                rows = session.execute(
-                    select(DocumentRow.id, DocumentRow.sha256, DocumentRow.source, DocumentRow.raw_path).order_by(
-                        DocumentRow.id
-                    )
-                ).all()
+            rows = store.stored_originals(self.db)
             ids = {sha: doc_id for doc_id, sha, _source, _raw in rows}
             self._mark_owed()
             total, done = len(rows), 0
@@ -506,9 +489,9 @@ class Archive:
                             report.meetings += meetings
                             report.items += items
                         except Exception as error:  # noqa: BLE001 - rolled back: the earlier parse stays
-                            if _store_failed(error):
+                            if store.database_failed(error):
                                 raise self._store_error(error) from None
-                            report.failed.append(Problem(original.source, f"could not be stored: {_describe(error)}"))
+                            report.failed.append(Problem(original.source, f"could not be stored: {store.describe(error)}"))
                     done += 1
                     if progress is not None:
                         progress(done, total, original.source)
@@ -519,17 +502,9 @@ class Archive:
         doc = parsed.document
         assert doc is not None
         doc.source, doc.sha256 = original.source, original.sha256
-        with Session(self.engine) as session, session.begin():
-            self._lock_in_database(session)
-            row = session.get(DocumentRow, doc_id)
-            if row is None:  # deleted meanwhile by another writer on a shared server
-                return 0, 0
-            row.content_type = parsed.content_type or row.content_type
-            written = store.write_document(session, doc, existing=row, parser_version=pipeline.parser_version())
-            # Same sha256, new items: only a rebuild brings the index and the links in step again.
-            store.owe_everything(session)
+        counts = store.restore_document(self.db, doc_id, doc, content_type=parsed.content_type, parser_version=pipeline.parser_version())
         faults.point("document-reparsed")
-        return written.meetings, written.items
+        return counts
 
     # -- owed work ----------------------------------------------------------------------------
 
@@ -542,7 +517,7 @@ class Archive:
         index is also caught up with the store when nothing is owed, as before this record existed.
         On a shared PostgreSQL server one process at a time does it; with `wait` False, or when
         `lock_timeout` runs out, the process at work is left to it (what it misses stays owed)."""
-        with self._owed_lock_on_server(wait) as got:
+        with store.owed_work_lock(self.db, self.lock_timeout if wait else 0) as got:
             if not got:
                 return 0
             done = self._finish_owed(sync)
@@ -552,10 +527,9 @@ class Archive:
 
     def _finish_owed(self, sync: bool) -> int:
         """`_finish_owed_work` once this process may do it."""
-        from referat.index.links import rebuild_links, update_links
+        from referat.links.build import rebuild_links, update_links
 
-        with Session(self.engine) as session:
-            owed = store.owed_work(session)
+        owed = store.read_owed_work(self.db)
         if not owed and not sync:
             return 0
         index = self.search_index()
@@ -566,23 +540,19 @@ class Archive:
         else:
             added, _removed = index.sync()
         faults.point("index-synced")
-        with Session(self.engine) as session:
-            documents = set(owed.document_ids)
-            for start in range(0, len(added), 500):
-                documents.update(session.scalars(select(DocumentRow.id).where(DocumentRow.sha256.in_(added[start : start + 500]))))
-            total = store.count(session, DocumentRow)
+        documents, total = store.documents_owed(self.db, owed, added)
 
-        def finished(session: Session) -> None:
+        def finished(session: Any) -> None:
             store.settle(session, owed)
             faults.point("links-written")
 
         # The whole index is new, or (nearly) every document is owed: one pass over the store
         # makes the same links as a clean ingest of the lot, and is the quicker way there.
         if owed.everything or index.rebuilt or (documents and len(documents) >= total):
-            rebuild_links(self.engine, index, finished)
+            rebuild_links(self.db, index, finished)
             done = total
         elif documents:
-            update_links(self.engine, index, documents, finished)
+            update_links(self.db, index, documents, finished)
             done = len(documents)
         else:
             return 0
@@ -596,28 +566,6 @@ class Archive:
             (self.data_dir / OWED_MARKER).touch()
         except OSError as error:
             raise StoreError(f"cannot write to the data folder {self.data_dir}: {error.strerror}") from None
-
-    @contextmanager
-    def _owed_lock_on_server(self, wait: bool) -> Iterator[bool]:
-        """On PostgreSQL, the file lock guards one machine only: a session advisory lock makes the
-        owed work one process's job on the whole server. Yields whether this process got it."""
-        if self.engine.dialect.name != "postgresql":
-            yield True
-            return
-        with self.engine.connect() as connection:
-            deadline = time.monotonic() + (self.lock_timeout if wait else 0)
-            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_OWED_LOCK}).scalar():
-                connection.commit()
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.05)
-            connection.commit()  # the lock belongs to the session; no transaction stays open meanwhile
-            try:
-                yield True
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_OWED_LOCK})
-                connection.commit()
 
     def _settle(self) -> None:
         """Before a read: finish what a killed or failed writer left owed, so the read sees every
@@ -644,9 +592,11 @@ class Archive:
             except ArchiveBusy:
                 self._settle_again = time.monotonic() + 1.0
                 return
-            except (SQLAlchemyError, OSError, ReferatError) as error:
+            except Exception as error:
+                if not isinstance(error, (OSError, ReferatError)) and not store.is_database_error(error):
+                    raise
                 # A read-only account or a full disk: serve what there is, and say how to repair it.
-                self._tell(f"Could not finish the index entries and links an interrupted write left ({_one_line(error)}); "
+                self._tell(f"Could not finish the index entries and links an interrupted write left ({store.one_line(error)}); "
                            "`referat reindex` makes them.")  # fmt: skip
                 self._settled = True
                 return
@@ -657,60 +607,55 @@ class Archive:
                 self._settle_again = time.monotonic() + 1.0
 
     def _has_owed_work(self) -> bool:
-        with Session(self.engine) as session:
-            return store.has_owed_work(session)
+        return store.any_owed_work(self.db)
 
     def _tell(self, message: str) -> None:
         if self.notice is not None:
             self.notice(message)
 
     def _store_error(self, error: BaseException) -> StoreError:
-        return StoreError(f"the archive database {self._safe_url} failed: {_first_line(error)}")
+        return StoreError(f"the archive database {self._safe_url} failed: {store.first_line(error)}")
 
     # -- search -------------------------------------------------------------------------------
 
     @property
     def search_engine_name(self) -> str:
-        from referat.index.search.manager import default_engine_name
-
-        return self._search_engine or default_engine_name(self.db_url)
+        return self._search_engine or default_engine(self.db_url)
 
     def search_index(self, engine: str | None = None) -> Any:
-        """The full-text index with the chosen engine (a `referat.index.search.manager.SearchIndex`)."""
-        from referat.index.search.manager import SearchIndex
+        """The full-text index with the chosen engine (a `referat.index.search_index.SearchIndex`)."""
+        from referat.index.search_index import SearchIndex
 
         name = engine or self.search_engine_name
         if name not in self._search_indexes:
             if name == "postgres" and not self.db_url.startswith("postgresql"):
                 raise StoreError("the postgres search engine needs a PostgreSQL store; pass --db postgresql+psycopg://…")
-            self._search_indexes[name] = SearchIndex(self.data_dir, self.engine, name, notice=self.notice)
+            self._search_indexes[name] = SearchIndex(self.data_dir, self.db, name, notice=self.notice)
         return self._search_indexes[name]
 
     @_store_errors
     def reindex(self, engine: str | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the search index from the store into a new generation and swap it in (and the
         links, with the archive's own engine: that settles any owed work too)."""
-        from referat.index.links import rebuild_links
+        from referat.links.build import rebuild_links
 
         with self.writing():
-            with Session(self.engine) as session:  # read first: what is owed now, the rebuild covers
-                owed = store.owed_work(session)
+            owed = store.read_owed_work(self.db)  # read first: what is owed now, the rebuild covers
             count = self.search_index(engine).rebuild(progress)
             if engine is None or engine == self.search_engine_name:
-                rebuild_links(self.engine, self.search_index(), lambda session: store.settle(session, owed))
+                rebuild_links(self.db, self.search_index(), lambda session: store.settle(session, owed))
                 if not self._has_owed_work():
                     (self.data_dir / OWED_MARKER).unlink(missing_ok=True)
             return count
 
     @_store_errors
     @_reads
-    def search(self, query: str, *, sort: str = "relevance", limit: int = 10, offset: int = 0, **filters: Any) -> dict[str, Any]:
-        """The contract's search result. `filters`: committee, date_from, date_to, outcome, case, kind."""
-        from referat.index.search.service import SearchRequest, parse_filters
-
-        index = self.search_index()
-        request = SearchRequest(query, parse_filters(**filters), sort=sort, limit=limit, offset=offset)
-        return index.search(request)
+    def search(self, query: str | SearchRequest, *, sort: str = "relevance", limit: int = 10, offset: int = 0,
+               **filters: Any) -> dict[str, Any]:  # fmt: skip
+        """The contract's search result for a `SearchRequest` (see `search_request`), or for a
+        query and its filters: committee, date_from, date_to, outcome, case, kind."""
+        request = query if isinstance(query, SearchRequest) else search_request(query, sort=sort, limit=limit, offset=offset, **filters)
+        return self.search_index().search(request)
 
     # -- cases, histories, budget agreements -----------------------------------------------------
 
@@ -718,27 +663,36 @@ class Archive:
     @_reads
     def case(self, query: str) -> dict[str, Any]:
         """Every item filed under a case number or KLE prefix, oldest first (the contract's `case`)."""
-        from referat.index.history import case_lookup
+        from referat.links.cases import case_lookup
 
-        return case_lookup(self.engine, query)
+        return case_lookup(self.db, query)
 
     @_store_errors
     @_reads
     def history(self, subject: str) -> dict[str, Any] | None:
         """The life of a case (a case number or an item id) across meetings and bodies."""
-        from referat.index.history import case_history
+        from referat.links.cases import case_history
 
-        return case_history(self.engine, subject)
+        return case_history(self.db, subject)
 
     @_store_errors
     @_reads
     def budget(self, year: int, point: str | None = None) -> dict[str, Any] | None:
         """A year's agreement points with counts, or one point with its explicit, suggested and year-only items."""
-        from referat.index.budget import budget_overview, budget_point
+        from referat.links.budget import budget_overview, budget_point
 
         if point is None:
-            return budget_overview(self.engine, year)
-        return budget_point(self.engine, year, point.rstrip("."))
+            return budget_overview(self.db, year)
+        return budget_point(self.db, year, point.rstrip("."))
+
+    @staticmethod
+    def case_number_parts(number: str) -> dict[str, Any] | None:
+        """A case number or KLE prefix decomposed (topic, facet, serial, year; None where absent),
+        or None when it is neither."""
+        from referat.parsers.casenumbers import decompose
+
+        kle = decompose(number)
+        return kle.to_dict() if kle is not None else None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -746,142 +700,103 @@ class Archive:
     @_reads
     def get_document(self, sha256: str) -> model.Document | None:
         """The stored document with these bytes, as the domain dataclass."""
-        with Session(self.engine) as session:
-            row = session.scalar(
-                select(DocumentRow)
-                .where(DocumentRow.sha256 == sha256)
-                .options(
-                    selectinload(DocumentRow.meeting).selectinload(MeetingRow.participants),
-                    selectinload(DocumentRow.meeting).selectinload(MeetingRow.items).options(*_ITEM_CHILDREN),
-                    selectinload(DocumentRow.budget_agreement),
-                    selectinload(DocumentRow.sections),
-                )
-            )
-            return store.to_document(row) if row is not None else None
+        return store.get_document(self.db, sha256)
 
     @_store_errors
     @_reads
     def item(self, uid: str) -> StoredItem | None:
-        found = self._items(ItemRow.uid == uid)
+        found = store.stored_items(self.db, uid=uid)
         return found[0] if found else None
 
     @_store_errors
     @_reads
     def items_by_case(self, number: str, *, exact: bool = False, limit: int | None = None) -> list[StoredItem]:
         """Items filed under a case number, oldest first; without `exact` also every case under a prefix."""
-        if exact:
-            return self._items(ItemRow.case_key == store.case_key(number), limit=limit)
-        return self._items(store.case_prefix_filter(number, self.engine.dialect.name), limit=limit)
+        return store.stored_items(self.db, case=number, exact=exact, limit=limit)
 
     @_store_errors
     @_reads
     def meeting_items(self, committee: str, meeting_date: date) -> list[StoredItem]:
-        return self._items(MeetingRow.committee_slug == store.slug(committee), MeetingRow.date == meeting_date)
-
-    def _items(self, *where: Any, limit: int | None = None) -> list[StoredItem]:
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(ItemRow, MeetingRow.committee, MeetingRow.date, MeetingRow.kind, DocumentRow.source, DocumentRow.sha256)
-                .join(MeetingRow, ItemRow.meeting_id == MeetingRow.id)
-                .join(DocumentRow, MeetingRow.document_id == DocumentRow.id)
-                .where(*where)
-                .order_by(MeetingRow.date, MeetingRow.committee, ItemRow.position)
-                .limit(limit)
-                .options(*_ITEM_CHILDREN)
-            ).all()
-            return [
-                StoredItem(item.uid, committee, day, kind, source, sha, store.to_item(item))
-                for item, committee, day, kind, source, sha in rows
-            ]
+        return store.stored_items(self.db, committee=committee, day=meeting_date)
 
     @_store_errors
     @_reads
     def stats(self) -> dict[str, Any]:
         """What the archive holds, for `referat stats` and for a quick check after an ingest."""
-        with Session(self.engine) as session:
-            by_kind = dict(session.execute(select(DocumentRow.kind, func.count()).group_by(DocumentRow.kind)).all())
-            committees = dict(
-                session.execute(
-                    select(MeetingRow.committee, func.count()).group_by(MeetingRow.committee).order_by(MeetingRow.committee)
-                ).all()
-            )
-            first, last = session.execute(select(func.min(MeetingRow.date), func.max(MeetingRow.date))).one()
-            no_decision = store.count(
-                session,
-                ItemRow.__table__.join(MeetingRow.__table__),
-                MeetingRow.kind == "minutes",
-                ItemRow.decision.is_(None),
-            )
-            warnings = unread_minutes = 0
-            for document_warnings in session.scalars(select(DocumentRow.warnings)):
-                warnings += len(document_warnings or [])
-                unread_minutes += any(w.startswith(NOT_READ_AS_MINUTES) for w in document_warnings or [])
-            outdated = self.outdated_documents(session)
-            return {
-                "documents": sum(by_kind.values()),
-                "documents_by_kind": {k.value: by_kind.get(k.value, 0) for k in model.DocumentKind},
-                "meetings": store.count(session, MeetingRow),
-                "items": store.count(session, ItemRow),
-                "committees": committees,
-                "date_range": {
-                    "from": first.isoformat() if first else None,
-                    "to": last.isoformat() if last else None,
-                },
-                "items_without_decision": no_decision,
-                "budget_agreements": store.count(session, store.BudgetAgreementRow),
-                "budget_points": store.count(session, store.BudgetPointRow),
-                "warnings": warnings,
-                # Not understood: stored as plain documents although they look like minutes.
-                "plain_documents": by_kind.get(model.DocumentKind.DOCUMENT.value, 0),
-                "looks_like_minutes": unread_minutes,
-                # Read by an older parser; `referat reparse` reads them again.
-                "outdated_documents": outdated,
-                "database": self._safe_url,
-            }
+        return {**store.statistics(self.db, pipeline.parser_version(), NOT_READ_AS_MINUTES), "database": self._safe_url}
 
-    def outdated_documents(self, session: Session | None = None) -> int:
+    # -- what the web pages show ----------------------------------------------------------------
+
+    @_store_errors
+    @_reads
+    def item_context(self, uid: str) -> dict[str, Any] | None:
+        """An item's meeting (with attendance), its earlier treatments (resolved to stored items
+        where possible) and the items that cite it."""
+        return store.pages.item_context(self.db, uid)
+
+    @_store_errors
+    @_reads
+    def meeting(self, committee_slug: str, day: date) -> dict[str, Any] | None:
+        """A meeting with attendance, place, document and its items in agenda order."""
+        return store.pages.meeting(self.db, committee_slug, day)
+
+    @_store_errors
+    @_reads
+    def budget_years(self) -> list[dict[str, Any]]:
+        """Every year with a stored agreement or a citation."""
+        return store.pages.budget_years(self.db)
+
+    @_store_errors
+    def document_file(self, sha256: str) -> dict[str, Any] | None:
+        """Where an original is kept (an absolute `path`) and what it is (type, source, title)."""
+        found = store.pages.document_file(self.db, sha256)
+        if found is not None:
+            found["path"] = self.data_dir / found["raw_path"] if found["raw_path"] else self.raw_path(sha256)
+        return found
+
+    @_store_errors
+    @_reads
+    def overview(self, recent: int = 8) -> dict[str, Any]:
+        """The front page: counts and date range, the latest meetings, the budget years."""
+        return {**store.pages.overview(self.db), "recent": store.pages.recent_meetings(self.db, recent),
+                "years": store.pages.budget_years(self.db)}  # fmt: skip
+
+    def outdated_documents(self) -> int:
         """How many stored documents an older parser read (their originals can be read again)."""
-        if session is None:
-            with Session(self.engine) as session:
-                return self.outdated_documents(session)
-        current = pipeline.parser_version()
-        return store.count(session, DocumentRow, (DocumentRow.parser_version != current) | DocumentRow.parser_version.is_(None))
+        return store.outdated_documents(self.db, pipeline.parser_version())
 
 
-_ITEM_CHILDREN = (
-    selectinload(ItemRow.sections),
-    selectinload(ItemRow.attachments),
-    selectinload(ItemRow.treatments),
-    selectinload(ItemRow.budget_refs),
-)
+def search_index_only(settings: Settings, request: SearchRequest) -> dict[str, Any] | None:
+    """The search `referat search` tries first: the live embedded index alone, without opening the
+    store, so the process never imports SQLAlchemy or Alembic and answers in a fraction of the time.
+
+    None when that cannot answer for the archive: no index yet, an old format, a PostgreSQL store,
+    an index that fails on read, or owed work (a writer was killed or is at work, so the index may
+    lack documents). The caller then opens the `Archive`, which rebuilds or finishes what is
+    missing, once, with a notice."""
+    from referat.index.search import search
+    from referat.index.search_index import SearchIndex, is_read_failure
+
+    if settings.engine_name == "postgres" or not settings.db_url.startswith("sqlite"):
+        return None
+    if (settings.data / OWED_MARKER).exists():
+        return None
+    index = SearchIndex(settings.data, None, settings.engine_name)
+    try:
+        engine = index.open_existing()
+        if engine is None:
+            return None
+        return search(engine, index.lookup, request)
+    except BaseException as error:
+        if not is_read_failure(error):
+            raise
+        return None
+    finally:
+        index.close()
 
 
 def _refused(error: InputError) -> bool:
     """A URL not fetched on purpose (robots.txt, host not allowed) is skipped, not failed."""
-    try:
-        from referat.ingest.fetch import FetchRefused
-    except ImportError:  # pragma: no cover
-        return False
+    from referat.ingest.fetch import FetchRefused
+
     return isinstance(error, FetchRefused)
-
-
-def _store_failed(error: BaseException) -> bool:
-    """Whether the database itself failed (server gone, file damaged or full) rather than one
-    document's rows: SQLAlchemy's OperationalError, or a bare DatabaseError ("malformed")."""
-    return isinstance(error, OperationalError) or type(error) is DatabaseError
-
-
-def _one_line(error: BaseException) -> str:
-    return _first_line(error) if isinstance(error, SQLAlchemyError) else str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _describe(error: Exception) -> str:
-    """A database error's first line as the driver words it; anything else with its type, as it is a bug."""
-    if isinstance(error, SQLAlchemyError):
-        return _first_line(error)
-    return f"{type(error).__name__}: {error}"
-
-
-def _first_line(error: BaseException) -> str:
-    message = str(getattr(error, "orig", None) or error)
-    return message.strip().splitlines()[0] if message.strip() else type(error).__name__

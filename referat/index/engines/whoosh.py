@@ -20,10 +20,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.matching import AndNotMatcher, RequireMatcher
 
 from referat.index.analysis import default_analyzer
-from referat.index.search.case import case_field_terms
-from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
-from referat.index.search.query import Clause, QueryPlan
-from referat.index.search.record import KINDS, SearchRecord
+from referat.index.engines.case import case_field_terms
+from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
+from referat.index.query import Clause, QueryPlan
+from referat.index.records import KINDS, SearchRecord
 
 SCHEMA_VERSION = "1"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in tantivy

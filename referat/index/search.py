@@ -3,15 +3,20 @@ engine's uids into the contract's hits (fields from the store, a highlighted sni
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any, Callable
 
 from referat.index.analysis import Analyzer, default_analyzer
-from referat.index.search.engine import Engine, EngineResult, Filters
-from referat.index.search.query import Clause, QueryPlan, parse_query
-from referat.index.search.record import SearchRecord
-from referat.index.search.snippets import make_snippet
-from referat.limits import check_window
+from referat.index.engines.base import Engine, EngineResult, Filters
+from referat.index.query import Clause, QueryPlan, parse_query
+from referat.errors import InputError
+from referat.index.records import KINDS, SearchRecord
+from referat.index.snippets import make_snippet
+from referat.model import KIND_FILTERS, OUTCOME_FILTERS
+from referat.parsers.committees import canonical_committee
+from referat.settings import MAX_LIMIT, MAX_OFFSET, check_window
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
 @dataclass
@@ -205,21 +210,74 @@ def bounded_levenshtein(a: str, b: str, k: int) -> int:
     return previous[-1]
 
 
-def parse_filters(
-    *, committee: str | None = None, date_from=None, date_to=None, outcome: str | None = None,
-    case: str | None = None, kind: str | None = None,
-) -> Filters:  # fmt: skip
-    from referat.parsers.committees import canonical_committee
+SORTS = ("relevance", "date")
+FILTER_NAMES = ("committee", "date_from", "date_to", "outcome", "case")
 
-    kinds = ("item",) if not kind else (("item", "budget_point", "document") if kind == "all" else tuple(kind.split(",")))
-    return Filters(
+
+class FilterError(InputError):
+    """A search parameter that cannot be used; `source` names the parameter."""
+
+
+def search_request(
+    query: str = "", *, committee: str | None = None, date_from: date | str | None = None, date_to: date | str | None = None,
+    outcome: str | None = None, case: str | None = None, kind: str | None = None, sort: str | None = "relevance",
+    limit: int | str | None = 10, offset: int | str | None = 0, max_limit: int = MAX_LIMIT, max_query: int | None = None,
+    require_subject: bool = False,
+) -> SearchRequest:  # fmt: skip
+    """A search as the CLI, the web page and the API ask for it, checked in one place: a value
+    that cannot be used raises `FilterError` naming the parameter, before anything is searched.
+
+    Dates are `date`s or "YYYY-MM-DD"; `kind` is one of KIND_FILTERS or a comma-separated list;
+    limit and offset are whole numbers (digits in a string too) in the window `check_window` sets,
+    the limit at most `max_limit`. With `require_subject`, a search needs words or a filter."""
+    query = (query or "").strip()
+    if max_query is not None and len(query) > max_query:
+        raise FilterError("q", f"the query is longer than {max_query} characters")
+    days = [_day(name, value) for name, value in (("from", date_from), ("to", date_to))]
+    if outcome and outcome not in OUTCOME_FILTERS:
+        raise FilterError("outcome", f"{outcome!r} is not an outcome; use one of {', '.join(OUTCOME_FILTERS)}")
+    if kind and any(k not in KIND_FILTERS for k in kind.split(",")):
+        raise FilterError("kind", f"{kind!r} is not a kind; use one of {', '.join(KIND_FILTERS)}")
+    sort = sort or "relevance"
+    if sort not in SORTS:
+        raise FilterError("sort", f"{sort!r} is not a sort order; use relevance or date")
+    window = [_whole(name, value, default, high) for name, value, default, high in
+              (("limit", limit, 10, max_limit), ("offset", offset, 0, MAX_OFFSET))]  # fmt: skip
+    if require_subject and not query and not any((committee, *days, outcome, case)):
+        raise FilterError("q", "give a query or at least one filter (committee, from, to, outcome, case)")
+    filters = Filters(
         committee=canonical_committee(committee) if committee else None,
-        date_from=date_from,
-        date_to=date_to,
-        outcome=outcome,
-        case_prefix=case,
-        kinds=kinds,
+        date_from=days[0],
+        date_to=days[1],
+        outcome=outcome or None,
+        case_prefix=case or None,
+        kinds=("item",) if not kind else KINDS if kind == "all" else tuple(kind.split(",")),
     )
+    return SearchRequest(query, filters, sort=sort, limit=window[0], offset=window[1])
 
 
-__all__ = ["search", "SearchRequest", "parse_filters", "HitsWithoutRecords"]
+def _day(name: str, value: date | str | None) -> date | None:
+    if value is None or value == "" or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value or None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(name, f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _whole(name: str, value: int | str | None, default: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]{1,12}", value.strip()):
+            raise FilterError(name, f"{value!r} is not a whole number")
+        value = int(value)
+    low = 1 if name == "limit" else 0
+    if not low <= value <= high:
+        raise FilterError(name, f"must be a whole number from {low} to {high}, not {value}")
+    return value
+
+
+__all__ = ["search", "search_request", "SearchRequest", "FilterError", "HitsWithoutRecords"]

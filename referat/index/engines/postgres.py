@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from referat.index.analysis import default_analyzer
-from referat.index.search.case import case_field_terms
-from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
-from referat.index.search.query import Clause, QueryPlan
-from referat.index.search.record import SearchRecord
+from referat.index.engines.case import case_field_terms
+from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
+from referat.index.query import Clause, QueryPlan
+from referat.index.records import SearchRecord
 
 SCHEMA_VERSION = "5"
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines

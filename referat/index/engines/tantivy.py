@@ -13,10 +13,10 @@ from pathlib import Path
 import tantivy
 
 from referat.index.analysis import default_analyzer
-from referat.index.search.case import case_field_terms
-from referat.index.search.engine import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
-from referat.index.search.query import Clause, QueryPlan
-from referat.index.search.record import SearchRecord
+from referat.index.engines.case import case_field_terms
+from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult, Filters, record_terms
+from referat.index.query import Clause, QueryPlan
+from referat.index.records import SearchRecord
 
 SCHEMA_VERSION = "1"
 _TOKENIZER = "referat_terms"

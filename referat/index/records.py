@@ -10,8 +10,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from referat.model import RECORD_KINDS
+
 ITEM, BUDGET_POINT, DOCUMENT = "item", "budget_point", "document"
-KINDS = (ITEM, BUDGET_POINT, DOCUMENT)
+KINDS = RECORD_KINDS
 
 
 @dataclass(slots=True)

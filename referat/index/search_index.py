@@ -25,17 +25,17 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 
-from referat.index import faults
-from referat.index.search.engine import Engine
-from referat.index.search.hitstore import FILENAME as HITS_FILE
-from referat.index.search.hitstore import HitStore, HitStoreDamaged
-from referat.index.search.record import SearchRecord
-from referat.index.search.service import SearchRequest
-from referat.index.search.service import search as run_search
+from referat import faults
+from referat.settings import SEARCH_ENGINES
+from referat.index.engines.base import Engine
+from referat.index.hits import FILENAME as HITS_FILE
+from referat.index.hits import HitStore, HitStoreDamaged
+from referat.index.records import SearchRecord
+from referat.index.search import SearchRequest
+from referat.index.search import search as run_search
 
 ANALYZER_VERSION = "2"
 PARALLEL_FROM_DOCUMENTS = 500  # below this a rebuild is quick anyway, and worker start-up would dominate  # bump when the analyzer's terms change: every index must be rebuilt
-ENGINES = ("tantivy", "whoosh", "postgres")
 Notice = Callable[[str], None]
 MANIFEST = "referat-files.json"
 # Files a commit rewrites in place (tantivy's meta.json and .managed.json, locks) and the hit store
@@ -96,16 +96,12 @@ def _first_line(error: BaseException) -> str:
     return (text.splitlines()[0][:160] if text else type(error).__name__)
 
 
-def default_engine_name(db_url: str) -> str:
-    return "postgres" if db_url.startswith("postgresql") else "tantivy"
-
-
 class SearchIndex:
     """The index of one archive with one engine."""
 
     def __init__(self, data_dir: Path, db_engine, engine_name: str, notice: Notice | None = None):
-        if engine_name not in ENGINES:
-            raise ValueError(f"unknown search engine {engine_name!r}; choose one of {', '.join(ENGINES)}")
+        if engine_name not in SEARCH_ENGINES:
+            raise ValueError(f"unknown search engine {engine_name!r}; choose one of {', '.join(SEARCH_ENGINES)}")
         self.data_dir = data_dir
         self.db = db_engine
         self.engine_name = engine_name
@@ -119,7 +115,7 @@ class SearchIndex:
     # --- opening --------------------------------------------------------------------------
 
     def _marker(self) -> dict:
-        from referat.index.search import engine_schema_version
+        from referat.index.engines import engine_schema_version
 
         return {"engine": self.engine_name, "schema": engine_schema_version(self.engine_name), "analyzer": ANALYZER_VERSION}
 
@@ -132,7 +128,7 @@ class SearchIndex:
         return path if name and path.is_dir() else None
 
     def _open_engine(self, path: Path | None, create: bool = False) -> Engine:
-        from referat.index.search import open_engine
+        from referat.index.engines import open_engine
 
         return open_engine(self.engine_name, path=path, db=self.db, create=create)
 
@@ -241,7 +237,7 @@ class SearchIndex:
             return self._hits.get(uids)
         from sqlalchemy.orm import Session
 
-        from referat.index.search.records import load_records
+        from referat.store.records import load_records
 
         with Session(self.db) as session:
             return load_records(session, uids)
@@ -250,7 +246,7 @@ class SearchIndex:
         from sqlalchemy import select
         from sqlalchemy.orm import Session
 
-        from referat.index import store as S
+        from referat import store as S
 
         with Session(self.db) as session:
             return session.scalar(select(S.DocumentRow.id).limit(1)) is not None
@@ -305,8 +301,8 @@ class SearchIndex:
         from sqlalchemy import func, select
         from sqlalchemy.orm import Session
 
-        from referat.index import store as S
-        from referat.index.search.records import all_records
+        from referat import store as S
+        from referat.store.records import all_records
 
         count = 0
         with Session(self.db) as session:
@@ -348,7 +344,7 @@ class SearchIndex:
         return count
 
     def _add(self, engine: Engine, session, document_ids: list[int]) -> None:
-        from referat.index.search.records import records_for_documents
+        from referat.store.records import records_for_documents
 
         for start in range(0, len(document_ids), 200):
             batch = records_for_documents(session, document_ids[start : start + 200])
@@ -385,7 +381,7 @@ class SearchIndex:
         from sqlalchemy import select
         from sqlalchemy.orm import Session
 
-        from referat.index import store as S
+        from referat import store as S
 
         engine = self.engine(reader=False)
         with Session(self.db) as session:
@@ -420,7 +416,7 @@ def analyse_records(records: list[SearchRecord]) -> list[dict[str, str]]:
     """A worker's share of a rebuild: the analyzer's terms of each record (only the terms travel
     back; the records stay with the main process)."""
     from referat.index.analysis import default_analyzer
-    from referat.index.search.engine import record_terms
+    from referat.index.engines.base import record_terms
 
     analyzer = default_analyzer()
     return [record_terms(record, analyzer) for record in records]

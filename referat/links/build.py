@@ -29,10 +29,10 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from referat.index import store as S
+from referat import store as S
 from referat.index.analysis import STOP_WORDS, default_analyzer, fold
-from referat.index.search.snippets import candidate_pattern
-from referat.index.search.snippets import matches
+from referat.index.snippets import candidate_pattern
+from referat.index.snippets import matches
 from referat.parsers.committees import COMMITTEE_RE, canonical_committee
 
 PREVIOUS, SAME_CASE, EXPLICIT, SUGGESTED = "previous_treatment", "same_case", "budget_explicit", "budget_suggested"
@@ -265,8 +265,8 @@ def suggest_for_point(
 ) -> list[tuple[str, float, dict[str, Any]]]:
     """Items about the point's subject: (item uid, score, evidence), best first. `dfs` caches
     document frequencies across the points of one run (their words overlap a lot)."""
-    from referat.index.search.engine import Filters
-    from referat.index.search.query import Clause, QueryPlan
+    from referat.index.engines.base import Filters
+    from referat.index.query import Clause, QueryPlan
 
     engine = search_index.engine(reader=False)
     dfs = {} if dfs is None else dfs

@@ -9,8 +9,8 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from referat.index import store as S
-from referat.index.search.record import BUDGET_POINT, DOCUMENT, ITEM, KINDS, SearchRecord, point_uid, section_uid  # noqa: F401
+from referat import store as S
+from referat.index.records import BUDGET_POINT, DOCUMENT, ITEM, KINDS, SearchRecord, point_uid, section_uid  # noqa: F401
 
 def item_record(row: S.ItemRow) -> SearchRecord:
     meeting = row.meeting

@@ -1,1 +1,0 @@
-"""Alembic migrations of the store; `referat.index.store.migrate` applies them when an archive opens."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store; `referat.store.migrate` applies them when an archive opens."""
