@@ -1,112 +1,155 @@
-"""Case look-up and case histories (sagsforløb): what the store and its links say about one case.
+"""Cases: following one matter across meetings and bodies.
 
+Building (inside a link run of `referat.links.build`):
+- `previous_treatment`: a "Tidligere behandling" line of the item resolved to the stored item it
+  names. By committee and date, then item number; when the committee is spelled differently or
+  the number was changed by a supplementary agenda, by the closest name and by case number or
+  title similarity on that date, and the evidence says so.
+- `same_case`: the previous item (by date) filed under the same case number; a chain, not all
+  pairs, so it stays linear in the size of the archive.
+
+Reading:
 - `case_lookup("15.00.00-P05")`: every item filed under a number or KLE prefix, oldest first.
 - `case_history("15.00.00-P05-4-20" or an item id)`: the case's life as steps across meetings and
   bodies: items with the same case number, earlier treatments they cite (resolved), later items
   that cite them, and therefore the route upward (committee → Økonomiudvalget →
   Kommunalbestyrelsen). Each step says `via` what linked it; treatments whose meeting is not in
-  the archive are listed as unresolved.
+  the archive are listed as unresolved. `referat.render` writes it as Markdown or HTML.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
-from referat import store as S
-from referat.links.build import PREVIOUS
-from referat.store.records import SUMMARY_HEADINGS, item_record
+from referat.index.analysis import fold
 from referat.index.search import hit_dict
+from referat.links.kinds import PREVIOUS, SAME_CASE, LinkReport
+from referat.model import slug
 from referat.parsers.casenumbers import decompose
-from referat.parsers.dates import danish_date
+from referat.parsers.committees import canonical_committee
+from referat.store import cases as queries
+from referat.store import links as rows
 
+COMMITTEE_SIMILARITY = 0.8  # "Erhvervs- og Beskæftigelsesudvalget" vs a misspelling
+TITLE_SIMILARITY = 0.6
 MAX_STEPS = 500  # a history is a page, not the archive
 
-_LOADS = (
-    selectinload(S.ItemRow.sections),
-    selectinload(S.ItemRow.attachments),
-    selectinload(S.ItemRow.meeting).selectinload(S.MeetingRow.document),
-)
-# Bodies above the committees, in the order a case climbs.
-_RANK = {"økonomiudvalget": 1, "kommunalbestyrelsen": 2, "byrådet": 2, "borgerrepræsentationen": 2}
+
+# --- building: earlier treatments --------------------------------------------------------------------
 
 
-def item_hit(row: S.ItemRow) -> dict[str, Any]:
-    record = item_record(row)
-    return hit_dict(record, 0.0, _excerpt(record.extra.get("summary") or record.body))
+@dataclass
+class _Item:
+    id: int
+    meeting_id: int
+    number: int | None
+    title: str
+    case_key: str | None
 
 
-def _sorted_rows(rows: list[S.ItemRow]) -> list[S.ItemRow]:
-    return sorted(rows, key=lambda r: (r.meeting.date or date.min, _RANK.get(r.meeting.committee.casefold(), 0), r.meeting.committee, r.position))
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, fold(a), fold(b)).ratio()
 
 
+def resolve_treatment(
+    body: str, day: date, number: int | None, citing: _Item, meetings: list[tuple[int, str, str]], items: dict[int, list[_Item]]
+) -> tuple[_Item | None, float, dict[str, Any]]:
+    """The stored item a treatment names, with a score and the evidence of how it was found."""
+    evidence: dict[str, Any] = {"body": body, "date": day.isoformat(), "item_number": number}
+    wanted = slug(canonical_committee(body))
+    exact = [m for m in meetings if m[2] == wanted]
+    score = 1.0
+    if exact:
+        meeting = exact[0]
+    else:
+        scored = sorted(((SequenceMatcher(None, wanted, m[2]).ratio(), m) for m in meetings), reverse=True)
+        if not scored or scored[0][0] < COMMITTEE_SIMILARITY:
+            return None, 0.0, evidence
+        ratio, meeting = scored[0]
+        score = ratio
+        evidence["committee_matched"] = {"printed": body, "stored": meeting[1], "similarity": round(ratio, 3)}
+    candidates = items.get(meeting[0], [])
+    by_number = next((i for i in candidates if i.number == number), None) if number is not None else None
+
+    def fits(item: _Item) -> tuple[bool, str, float]:
+        if citing.case_key and item.case_key == citing.case_key:
+            return True, "same case number", 1.0
+        ratio = _similar(item.title, citing.title)
+        return ratio >= TITLE_SIMILARITY, "title similarity", ratio
+
+    if by_number is not None:
+        ok, _, _ = fits(by_number)
+        if ok or not any(fits(c)[0] for c in candidates if c is not by_number):
+            evidence["matched_by"] = "number"
+            return by_number, score, evidence
+    best = max(((fits(c), c) for c in candidates), key=lambda fc: (fc[0][0], fc[0][2]), default=None)
+    if best is not None and best[0][0]:
+        (_, how, ratio), item = best
+        evidence["matched_by"] = how
+        evidence["renumbered"] = {"printed_number": number, "stored_number": item.number, "similarity": round(ratio, 3)}
+        return item, score * (0.9 if how == "same case number" else ratio), evidence
+    return None, 0.0, evidence
 
 
-def column_hits(session: Session, *where: Any) -> list[dict[str, Any]]:
-    """HIT dicts of the items matching `where`, oldest first, read as columns (no item objects):
-    listings may run to thousands of items. One query for the items with their meeting and
-    document, one for their summaries (the snippet)."""
-    rows = session.execute(
-        select(
-            S.ItemRow.id, S.ItemRow.uid, S.ItemRow.number, S.ItemRow.title, S.ItemRow.case_number, S.ItemRow.outcome,
-            S.ItemRow.decision, S.ItemRow.position, S.MeetingRow.committee, S.MeetingRow.date, S.DocumentRow.source,
-        )  # fmt: skip
-        .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
-        .join(S.DocumentRow, S.MeetingRow.document_id == S.DocumentRow.id)
-        .where(*where)
-    ).all()
-    summaries: dict[int, str] = {}
-    ids = [r.id for r in rows]
-    for start in range(0, len(ids), 5000):
-        for item_id, text in session.execute(
-            select(S.SectionRow.item_id, S.SectionRow.text)
-            .where(S.SectionRow.item_id.in_(ids[start : start + 5000]), S.SectionRow.heading.in_(SUMMARY_HEADINGS))
-            .order_by(S.SectionRow.item_id, S.SectionRow.position)
-        ):
-            summaries.setdefault(item_id, text)
-    rows = sorted({r.id: r for r in rows}.values(), key=lambda r: (r.date, _RANK.get(r.committee.casefold(), 0), r.committee, r.position))
-    return [
-        {
-            "id": r.uid, "kind": "item", "meeting_date": r.date.isoformat() if r.date else None, "committee": r.committee,
-            "item_number": r.number, "title": r.title, "case_number": r.case_number, "outcome": r.outcome,
-            "decision": r.decision, "score": 0.0, "snippet": _excerpt(summaries.get(r.id, "")), "source": r.source,
-        }  # fmt: skip
-        for r in rows
-    ]
+def resolve_treatments(session: Any, treatment_rows: list[Any], report: LinkReport) -> None:
+    """Resolve the given treatments (id, item_id, body, date, item_number) and store the links."""
+    if not treatment_rows:
+        return
+    meetings = rows.meetings_on(session, [t.date for t in treatment_rows])
+    items = {m: [_Item(*i) for i in found] for m, found in rows.items_of_meetings(session, [m[0] for ms in meetings.values() for m in ms]).items()}
+    citing = {i: _Item(*found) for i, found in rows.items_by_id(session, {t.item_id for t in treatment_rows}).items()}
+    links, resolved = [], []
+    for t in treatment_rows:
+        target, score, evidence = resolve_treatment(t.body, t.date, t.item_number, citing[t.item_id], meetings.get(t.date, []), items)
+        if target is None or target.id == t.item_id:
+            report.unresolved += 1
+            continue
+        report.resolved += 1
+        report.by_fallback += "renumbered" in evidence or "committee_matched" in evidence
+        resolved.append((t.id, target.id))
+        links.append({"from_item_id": t.item_id, "to_item_id": target.id, "to_budget_point_id": None, "kind": PREVIOUS,
+                      "score": round(score, 3), "evidence": evidence})  # fmt: skip
+    rows.mark_resolved(session, resolved)
+    rows.insert_links(session, links)
+
+
+# --- building: same case ------------------------------------------------------------------------------
+
+
+def same_case_chain(session: Any, case_keys: set[str] | None, report: LinkReport) -> None:
+    """Each item's link to the item before it under the same case number (of these case keys,
+    whose chains are made again whole; None: every case)."""
+    if case_keys is not None:
+        if not case_keys:
+            return
+        rows.delete_links_from(session, [SAME_CASE], rows.item_ids_with_cases(session, case_keys))
+    links = []
+    previous: tuple[int, str] | None = None
+    for item_id, key in rows.items_by_case(session, case_keys):
+        if previous is not None and previous[1] == key:
+            links.append({"from_item_id": item_id, "to_item_id": previous[0], "to_budget_point_id": None, "kind": SAME_CASE,
+                          "score": 1.0, "evidence": {"case_number": key}})  # fmt: skip
+        previous = (item_id, key)
+    report.same_case += len(links)
+    rows.insert_links(session, links)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def item_hit(record: Any) -> dict[str, Any]:
+    """A stored item's record as a HIT dict, its summary as the snippet."""
+    return hit_dict(record, 0.0, queries.excerpt(record.extra.get("summary") or record.body))
 
 
 def case_lookup(db, query: str) -> dict[str, Any]:
     """The contract's `case` JSON: the KLE parts of the number and every item under it, oldest first."""
     kle = decompose(query)
     full = kle is not None and kle.year is not None
-    where = S.ItemRow.case_key == S.case_key(query) if full else S.case_prefix_filter(query, db.dialect.name)
-    with Session(db) as session:
-        items = column_hits(session, where)
-    return {"query": query, "kle": kle.to_dict() if kle else None, "items": items}
-
-
-def _excerpt(text: str, length: int = 220) -> str:
-    """The opening of a text as a snippet (escaped, like search snippets)."""
-    if len(text) <= length:
-        return html.escape(text, quote=True)
-    return html.escape(text[:length].rsplit(" ", 1)[0] + "…", quote=True)
-
-
-def _resolve_subject(session: Session, subject: str) -> tuple[list[S.ItemRow], str | None]:
-    """Items a history starts from: an item id, or every item with a case number."""
-    row = session.scalar(select(S.ItemRow).where(S.ItemRow.uid == subject).options(*_LOADS))
-    if row is not None:
-        if not row.case_key:
-            return [row], None
-        siblings = session.scalars(select(S.ItemRow).where(S.ItemRow.case_key == row.case_key, S.ItemRow.id != row.id).options(*_LOADS)).all()
-        return [row, *siblings], row.case_key
-    key = S.case_key(subject)
-    rows = session.scalars(select(S.ItemRow).where(S.ItemRow.case_key == key).options(*_LOADS)).all()
-    return list(rows), key if rows else None
+    return {"query": query, "kle": kle.to_dict() if kle else None, "items": queries.case_items(db, query, exact=full)}
 
 
 def case_history(db, subject: str) -> dict[str, Any] | None:
@@ -114,72 +157,28 @@ def case_history(db, subject: str) -> dict[str, Any] | None:
     (a blank subject included: its case key would match every item without a case number)."""
     if not subject.strip():
         return None
-    with Session(db) as session:
-        seeds, case_key = _resolve_subject(session, subject)
-        if not seeds:
-            return None
-        via: dict[int, str] = {}
-        rows: dict[int, S.ItemRow] = {}
-        for row in seeds:
-            rows[row.id] = row
-            via[row.id] = "case_number" if row.case_key else "previous_treatment"
-        frontier = list(rows)
-        while frontier and len(rows) < MAX_STEPS:
-            # Earlier treatments the items cite, and later items that cite them.
-            backward = session.execute(
-                select(S.TreatmentRow.resolved_item_id).where(S.TreatmentRow.item_id.in_(frontier), S.TreatmentRow.resolved_item_id.is_not(None))
-            ).scalars().all()  # fmt: skip
-            forward = session.execute(
-                select(S.TreatmentRow.item_id).where(S.TreatmentRow.resolved_item_id.in_(frontier))
-            ).scalars().all()  # fmt: skip
-            found: list[tuple[int, str]] = [(i, "previous_treatment") for i in backward] + [(i, "referenced_by") for i in forward]
-            new_ids = [i for i, _ in found if i not in rows]
-            frontier = []
-            if new_ids:
-                loaded = session.scalars(select(S.ItemRow).where(S.ItemRow.id.in_(new_ids)).options(*_LOADS)).all()
-                for row in loaded:
-                    rows[row.id] = row
-                    via[row.id] = next(v for i, v in found if i == row.id)
-                    frontier.append(row.id)
-                # The route upward: the same case number in other bodies joins the history too.
-                keys = {r.case_key for r in loaded if r.case_key and r.case_key != case_key}
-                if keys:
-                    for row in session.scalars(select(S.ItemRow).where(S.ItemRow.case_key.in_(keys)).options(*_LOADS)):
-                        if row.id not in rows:
-                            rows[row.id] = row
-                            via[row.id] = "case_number"
-                            frontier.append(row.id)
-        ordered = _sorted_rows(list(rows.values()))
-        unresolved = session.execute(
-            select(S.TreatmentRow, S.ItemRow.uid)
-            .join(S.ItemRow, S.TreatmentRow.item_id == S.ItemRow.id)
-            .where(S.TreatmentRow.item_id.in_(list(rows)), S.TreatmentRow.resolved_item_id.is_(None))
-            .order_by(S.TreatmentRow.date)
-        ).all()
-        fallback = {
-            (link.from_item_id, link.to_item_id): link.evidence
-            for link in session.scalars(select(S.LinkRow).where(S.LinkRow.kind == PREVIOUS, S.LinkRow.from_item_id.in_(list(rows))))
-        }
-        steps = []
-        for row in ordered:
-            hit = item_hit(row)
-            step = {k: hit[k] for k in ("id", "meeting_date", "committee", "item_number", "title", "case_number", "outcome", "decision")}
-            step["via"] = via[row.id]
-            notes = [e for (a, b), e in fallback.items() if b == row.id and e and ("renumbered" in e or "committee_matched" in e)]
-            if notes:
-                step["evidence"] = notes
-            steps.append(step)
-        subject_row = seeds[0]
-        return {
-            "subject": subject,
-            "case_number": subject_row.case_number,
-            "title": subject_row.title,
-            "steps": steps,
-            "unresolved": [
-                {"body": t.body, "date": t.date.isoformat(), "item_number": t.item_number, "cited_by": uid, "in_archive": False}
-                for t, uid in unresolved
-            ],
-        }
+    graph = queries.case_graph(db, subject, MAX_STEPS, PREVIOUS)
+    if graph is None:
+        return None
+    steps = []
+    for item_id, record in graph.items:
+        hit = item_hit(record)
+        step = {k: hit[k] for k in ("id", "meeting_date", "committee", "item_number", "title", "case_number", "outcome", "decision")}
+        step["via"] = graph.via[item_id]
+        notes = [e for (_, b), e in graph.fallback.items() if b == item_id and e and ("renumbered" in e or "committee_matched" in e)]
+        if notes:
+            step["evidence"] = notes
+        steps.append(step)
+    return {
+        "subject": subject,
+        "case_number": graph.subject.case_number,
+        "title": graph.subject.title,
+        "steps": steps,
+        "unresolved": [
+            {"body": t.body, "date": t.date.isoformat(), "item_number": t.item_number, "cited_by": uid, "in_archive": False}
+            for t, uid in graph.unresolved
+        ],
+    }
 
 
-__all__ = ["case_lookup", "case_history", "item_hit"]
+__all__ = ["case_lookup", "case_history", "item_hit", "resolve_treatment"]
