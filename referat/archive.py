@@ -48,7 +48,7 @@ from referat.ingest.pipeline import Original, Parsed, Problem
 from referat.index.search import SearchRequest, search_request
 from referat.parsers import NOT_READ_AS_MINUTES
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS, StoredItem  # noqa: F401 - the vocabulary, for callers
-from referat.index.search import FilterError  # noqa: F401 - raised by search_request
+from referat.errors import FilterError  # noqa: F401 - raised by search_request
 from referat.settings import Settings, default_engine
 
 
@@ -185,7 +185,7 @@ class Archive:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the data folder {self.data_dir}: {error.strerror}") from None
-        self.db_url = db_url or f"sqlite:///{self.data_dir / 'referat.db'}"
+        self.db_url = Settings(self.data_dir, db_url).db_url
         self.db, problem = store.open_database(self.db_url)
         if problem:
             raise StoreError(problem)

@@ -56,6 +56,11 @@ class InputError(ReferatError):
         super().__init__(f"{printable(source)}: {printable(problem)}")
 
 
+class FilterError(InputError):
+    """A search parameter that cannot be used; `source` names the parameter (q, from, to, outcome,
+    kind, sort, limit, offset)."""
+
+
 class ExtractionError(InputError):
     """Bytes could not be turned into text (corrupt, encrypted, image-only, too large, ...)."""
 

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from referat.errors import ReferatError
+from referat.errors import FilterError
 
 SEARCH_ENGINES = ("tantivy", "whoosh", "postgres")
 MAX_LIMIT = 1000  # hits on one page of a search (the web API allows 100)
@@ -64,13 +64,14 @@ class Settings:
                    engine or os.environ.get("REFERAT_ENGINE") or None, debug)  # fmt: skip
 
 
-class InvalidWindow(ReferatError, ValueError):
+class InvalidWindow(FilterError, ValueError):
     """A limit or offset outside what a search answers (the message says the allowed range)."""
 
 
-def check_window(limit: int, offset: int) -> None:
-    """Refuse a page of hits outside 1 ≤ limit ≤ MAX_LIMIT, 0 ≤ offset ≤ MAX_OFFSET."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidWindow(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit}")
+def check_window(limit: int, offset: int, max_limit: int = MAX_LIMIT) -> None:
+    """Refuse a page of hits outside 1 ≤ limit ≤ max_limit (at most MAX_LIMIT), 0 ≤ offset ≤ MAX_OFFSET."""
+    max_limit = min(max_limit, MAX_LIMIT)
+    if not 1 <= limit <= max_limit:
+        raise InvalidWindow("limit", f"must be a whole number from 1 to {max_limit}, not {limit}")
     if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidWindow(f"offset must be a whole number from 0 to {MAX_OFFSET}, not {offset}")
+        raise InvalidWindow("offset", f"must be a whole number from 0 to {MAX_OFFSET}, not {offset}")

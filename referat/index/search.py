@@ -11,12 +11,12 @@ from typing import Any, Callable
 from referat.index.analysis import Analyzer, default_analyzer
 from referat.index.engines.base import Engine, EngineResult, Filters
 from referat.index.query import Clause, QueryPlan, parse_query
-from referat.errors import InputError
+from referat.errors import FilterError
 from referat.index.records import KINDS, SearchRecord
 from referat.index.snippets import make_snippet
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS
 from referat.parsers.committees import canonical_committee
-from referat.settings import MAX_LIMIT, MAX_OFFSET, check_window
+from referat.settings import MAX_LIMIT, check_window
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
 @dataclass
@@ -214,10 +214,6 @@ SORTS = ("relevance", "date")
 FILTER_NAMES = ("committee", "date_from", "date_to", "outcome", "case")
 
 
-class FilterError(InputError):
-    """A search parameter that cannot be used; `source` names the parameter."""
-
-
 def search_request(
     query: str = "", *, committee: str | None = None, date_from: date | str | None = None, date_to: date | str | None = None,
     outcome: str | None = None, case: str | None = None, kind: str | None = None, sort: str | None = "relevance",
@@ -241,8 +237,8 @@ def search_request(
     sort = sort or "relevance"
     if sort not in SORTS:
         raise FilterError("sort", f"{sort!r} is not a sort order; use relevance or date")
-    window = [_whole(name, value, default, high) for name, value, default, high in
-              (("limit", limit, 10, max_limit), ("offset", offset, 0, MAX_OFFSET))]  # fmt: skip
+    window = [_whole(name, value, default) for name, value, default in (("limit", limit, 10), ("offset", offset, 0))]
+    check_window(*window, max_limit=max_limit)
     if require_subject and not query and not any((committee, *days, outcome, case)):
         raise FilterError("q", "give a query or at least one filter (committee, from, to, outcome, case)")
     filters = Filters(
@@ -267,16 +263,13 @@ def _day(name: str, value: date | str | None) -> date | None:
         raise FilterError(name, f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _whole(name: str, value: int | str | None, default: int, high: int) -> int:
+def _whole(name: str, value: int | str | None, default: int) -> int:
     if value is None or value == "":
         return default
     if isinstance(value, str):
         if not re.fullmatch(r"[0-9]{1,12}", value.strip()):
             raise FilterError(name, f"{value!r} is not a whole number")
         value = int(value)
-    low = 1 if name == "limit" else 0
-    if not low <= value <= high:
-        raise FilterError(name, f"must be a whole number from {low} to {high}, not {value}")
     return value
 
 

@@ -2,7 +2,7 @@
 
 An engine stores the analyzer's terms of each `SearchRecord`, executes a `QueryPlan` with
 `Filters`, and counts facets over the whole result set. Everything else — parsing the query,
-typo tolerance, loading hit fields from the store, snippets — is shared (`service.py`), which is
+typo tolerance, loading hit fields from the store, snippets — is shared (`referat.index.search`), which is
 what makes one conformance suite hold for all engines.
 """
 
