@@ -231,7 +231,7 @@ def parse(file: Path, ocr: bool, source: str | None, fmt: str) -> None:
     prints the contract's parse shape (see referat/contract/parse.schema.json); what the
     extractor or the parser could not make sense of is listed under document.warnings.
     """
-    from referat.ingest.load import extract
+    from referat.ingest import extract
     from referat.parsers import parse as parse_text
     from referat.render import document_summary
 

@@ -288,7 +288,7 @@ class Archive:
         original is stored; a page that fails is reported and the crawl goes on.
         """
         from referat.errors import FetchError
-        from referat.ingest.sources import crawl, load_source
+        from referat.ingest.fetch.sources import crawl, load_source
 
         if not hasattr(source, "start_urls"):
             source = load_source(Path(source))
@@ -365,7 +365,7 @@ class Archive:
 
     def _fetcher(self) -> Any:
         try:
-            from referat.ingest.fetch import open_fetcher
+            from referat.ingest.fetch.http import open_fetcher
         except ImportError:  # pragma: no cover - fetching is an optional part of the build
             return None
         return open_fetcher(self.data_dir, self.fetch_settings)
@@ -859,7 +859,7 @@ _ITEM_CHILDREN = (
 def _refused(error: InputError) -> bool:
     """A URL not fetched on purpose (robots.txt, host not allowed) is skipped, not failed."""
     try:
-        from referat.ingest.fetch import FetchRefused
+        from referat.ingest.fetch.http import FetchRefused
     except ImportError:  # pragma: no cover
         return False
     return isinstance(error, FetchRefused)
