@@ -71,7 +71,7 @@ def read_document(path: Path, source: str | None) -> dict:
     """The parse of one fixture as the contract's JSON."""
     data = path.read_bytes()
     if path.suffix == ".html":
-        from referat.ingest.load import extract
+        from referat.ingest import extract
 
         text = extract(data, str(path)).text
     else:

@@ -38,7 +38,7 @@ def _fixtures() -> tuple[list[bytes], Path]:
 
 
 def measure(rounds: int = 5) -> dict:
-    from referat.ingest.load import ExtractLimits, extract
+    from referat.ingest import ExtractLimits, extract
     from referat.ingest.pdf import extract_pdf
     from referat.ingest.worker import Worker
     import referat.ingest.worker as worker_module

@@ -155,7 +155,7 @@ class Archive:
 
     `parse` replaces `referat.parsers.parse` (a module-level function, so worker processes can
     import it); `lock_timeout` is how long a writer waits for another one; `fetch_settings`
-    (a `referat.ingest.fetch.FetchSettings`) governs URLs and crawls.
+    (a `referat.ingest.fetch.http.FetchSettings`) governs URLs and crawls.
     """
 
     def __init__(
@@ -294,13 +294,13 @@ class Archive:
         ocr: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Crawl a source (a `referat.ingest.sources.Source` or the path of its TOML) and ingest what it finds.
+        """Crawl a source (a `referat.ingest.fetch.sources.Source` or the path of its TOML) and ingest what it finds.
 
         Documents the server reports unchanged (HTTP 304) are not downloaded again when their
         original is stored; a page that fails is reported and the crawl goes on.
         """
         from referat.errors import FetchError
-        from referat.ingest.sources import crawl, load_source
+        from referat.ingest.fetch.sources import crawl, load_source
 
         if not hasattr(source, "start_urls"):
             source = load_source(Path(source))
@@ -376,7 +376,7 @@ class Archive:
             self._finish_owed_work(sync=True)
 
     def _fetcher(self) -> Any:
-        from referat.ingest.fetch import open_fetcher
+        from referat.ingest.fetch.http import open_fetcher
 
         return open_fetcher(self.data_dir, self.fetch_settings)
 
@@ -797,6 +797,6 @@ def search_index_only(settings: Settings, request: SearchRequest) -> dict[str, A
 
 def _refused(error: InputError) -> bool:
     """A URL not fetched on purpose (robots.txt, host not allowed) is skipped, not failed."""
-    from referat.ingest.fetch import FetchRefused
+    from referat.ingest.fetch.http import FetchRefused
 
     return isinstance(error, FetchRefused)

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from referat.errors import ExtractionError
-from referat.ingest.load import ExtractLimits, extract, load_text
+from referat.ingest.load import extract
 from referat.ingest.sniff import sniff
+from referat.ingest.text import ExtractLimits
 from referat.ingest.worker import Worker, WorkerTimeout
 from tests.fixtures import make_fixtures
 
@@ -32,7 +33,7 @@ def fixtures_dir(tmp_path_factory):
 )
 def test_bad_inputs(fixtures_dir, name, problem):
     with pytest.raises(ExtractionError) as caught:
-        load_text((fixtures_dir / name).read_bytes(), f"inbox/{name}")
+        extract((fixtures_dir / name).read_bytes(), f"inbox/{name}").text
     error = caught.value
     assert error.source == f"inbox/{name}"
     assert error.problem.startswith(problem)
@@ -42,23 +43,23 @@ def test_bad_inputs(fixtures_dir, name, problem):
 
 def test_owner_password_only_is_readable(fixtures_dir):
     """Permissions-only encryption (no user password) is common on municipal PDFs: read it."""
-    text = load_text((fixtures_dir / "owner-locked.pdf").read_bytes(), "owner-locked.pdf")
+    text = extract((fixtures_dir / "owner-locked.pdf").read_bytes(), "owner-locked.pdf").text
     assert text == "Offentligt referat fra Økonomiudvalget\n"
 
 
 def test_damaged_pdf_with_end_marker():
     data = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ngarbage\n%%EOF\n"
     with pytest.raises(ExtractionError, match=r"^junk.pdf: this PDF is damaged or truncated"):
-        load_text(data, "junk.pdf")
+        extract(data, "junk.pdf").text
 
 
 def test_binary_and_office_files():
     with pytest.raises(ExtractionError, match="binary file"):
-        load_text(b"\x00\x01\x02" * 100, "blob")
+        extract(b"\x00\x01\x02" * 100, "blob").text
     with pytest.raises(ExtractionError, match="Office file"):
-        load_text(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.doc")
+        extract(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.doc").text
     with pytest.raises(ExtractionError, match="image"):
-        load_text(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "scan.png")
+        extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "scan.png").text
 
 
 def test_size_limit(fixtures_dir):
@@ -144,9 +145,9 @@ def test_sniff(data, kind):
 
 
 def test_text_decoding():
-    assert load_text("Æble\r\npære\u00a0og\u00adså".encode("cp1252", "ignore"), "a.txt") == "Æble\npære også"
-    assert load_text("\ufeffØkonomi\rudvalg".encode("utf-8"), "b.md") == "Økonomi\nudvalg"
-    assert load_text("Årsag".encode("utf-16"), "c.txt") == "Årsag"
+    assert extract("Æble\r\npære\u00a0og\u00adså".encode("cp1252", "ignore"), "a.txt").text == "Æble\npære også"
+    assert extract("\ufeffØkonomi\rudvalg".encode("utf-8"), "b.md").text == "Økonomi\nudvalg"
+    assert extract("Årsag".encode("utf-16"), "c.txt").text == "Årsag"
 
 
 def _alive(pid: int) -> bool:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from referat.ingest.html import html_to_text
-from referat.ingest.load import extract, load_text
+from referat.ingest.load import extract
 from tests.fixtures import make_fixtures
 from tests.fixtures.make_fixtures import STEMS, expected, lines_of
 
@@ -86,7 +86,7 @@ def test_main_is_preferred_over_the_rest_of_the_body():
 def test_hostile_markup_neither_crashes_nor_hangs(fixtures_dir):
     data = (fixtures_dir / "hostile.html").read_bytes()
     start = time.monotonic()
-    text = load_text(data, "hostile.html")
+    text = extract(data, "hostile.html").text
     assert time.monotonic() - start < 5
     assert "Første afsnit med æøå & entiteter og mere." in text
     assert "dybt indhold" in text and "stor attribut" in text
@@ -98,13 +98,13 @@ def test_hostile_markup_neither_crashes_nor_hangs(fixtures_dir):
 
 def test_charset_from_meta_and_cp1252_fallback():
     latin = '<html><head><meta charset="iso-8859-1"></head><body><p>Møde på Rådhuset</p></body></html>'
-    assert load_text(latin.encode("cp1252"), "x.html") == "Møde på Rådhuset\n"
+    assert extract(latin.encode("cp1252"), "x.html").text == "Møde på Rådhuset\n"
     bare = "<html><body><p>Æbler og pærer</p></body></html>".encode("cp1252")
-    assert load_text(bare, "y.html") == "Æbler og pærer\n"
+    assert extract(bare, "y.html").text == "Æbler og pærer\n"
 
 
 def test_an_empty_page_is_an_error():
     from referat.errors import ExtractionError
 
     with pytest.raises(ExtractionError, match="empty.html: the web page has no text"):
-        load_text(b"<html><body><nav>Menu</nav><script>x()</script></body></html>", "empty.html")
+        extract(b"<html><body><nav>Menu</nav><script>x()</script></body></html>", "empty.html").text

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from referat.errors import ExtractionError
-from referat.ingest.load import ExtractLimits, extract
+from referat.ingest.load import extract
 from referat.ingest.ocr import paragraphs, tesseract_problem
+from referat.ingest.text import ExtractLimits
 from tests.conftest import require
 from tests.fixtures import make_fixtures
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from referat.ingest.load import load_text
+from referat.ingest.load import extract
 from tests.conftest import SAMPLES
 from tests.fixtures import make_fixtures
 from tests.fixtures.make_fixtures import STEMS
@@ -56,7 +56,7 @@ def summary(doc) -> dict:
 @pytest.fixture(scope="module")
 def from_txt():
     return {
-        stem: summary(parsers.parse(load_text(path.read_bytes(), str(path)), source=str(path), sha256=""))
+        stem: summary(parsers.parse(extract(path.read_bytes(), str(path)).text, source=str(path), sha256=""))
         for stem in STEMS
         for path in SAMPLES.glob(f"{stem}_*.txt")
     }
@@ -66,7 +66,7 @@ def from_txt():
 @pytest.mark.parametrize("stem", STEMS)
 def test_same_parse_as_the_text_sample(fixtures_dir, from_txt, stem, kind):
     data = (fixtures_dir / f"{stem}.{kind}").read_bytes()
-    got = summary(parsers.parse(load_text(data, f"{stem}.{kind}"), source=f"{stem}.{kind}", sha256=""))
+    got = summary(parsers.parse(extract(data, f"{stem}.{kind}").text, source=f"{stem}.{kind}", sha256=""))
     assert got == from_txt[stem]
 
 

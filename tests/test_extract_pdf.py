@@ -8,8 +8,8 @@ import re
 import pypdfium2 as pdfium
 import pytest
 
-from referat.ingest.load import ExtractLimits, extract, load_text, normalize_text
-from referat.ingest.pdf import _join
+from referat.ingest.load import extract
+from referat.ingest.text import ExtractLimits, join_wrapped, normalize_text
 from tests.fixtures import make_fixtures
 from tests.fixtures.make_fixtures import STEMS, expected, lines_of
 
@@ -121,7 +121,7 @@ def test_hyphenation_both_ways_at_line_ends(fixtures_dir):
     ],
 )
 def test_hyphenation_rule(prev, nxt, joined):
-    assert _join(prev, nxt) == joined
+    assert join_wrapped(prev, nxt) == joined
 
 
 def test_bullets_become_one_list_form(extracted):
@@ -183,10 +183,10 @@ def test_numbered_items_stay_separate_lines(extracted):
 def test_in_process_and_worker_agree(fixtures_dir, extracted):
     data = (fixtures_dir / "002.pdf").read_bytes()
     assert extract(data, "002.pdf", limits=IN_PROCESS).text == extracted["002"].text
-    assert load_text(data, "002.pdf") == extracted["002"].text
+    assert extract(data, "002.pdf").text == extracted["002"].text
 
 
 def test_name_does_not_decide_the_type(fixtures_dir, extracted):
     """A PDF saved without an extension (or as .bin) is still read as a PDF."""
     data = (fixtures_dir / "000.pdf").read_bytes()
-    assert load_text(data, "download") == extracted["000"].text
+    assert extract(data, "download").text == extracted["000"].text

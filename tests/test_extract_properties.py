@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from referat.errors import ExtractionError
 from referat.ingest.html import html_to_text
-from referat.ingest.load import ExtractLimits, extract, normalize_text
-from referat.ingest.pdf import _SUSPENDED, _join
+from referat.ingest.load import extract
 from referat.ingest.sniff import sniff
+from referat.ingest.text import SUSPENDED_HYPHEN_WORDS, ExtractLimits, join_wrapped, normalize_text
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -62,9 +62,9 @@ def test_normalize_is_idempotent(text):
 
 @given(st.from_regex(r"[A-Za-zæøå]{2,12}-", fullmatch=True), st.from_regex(r"[a-zæøå]{2,12}( [a-z]{1,5})?", fullmatch=True))
 def test_line_end_hyphen_joins_or_keeps(prev, nxt):
-    joined = _join(prev, nxt)
+    joined = join_wrapped(prev, nxt)
     first = nxt.split(" ")[0]
-    if first in _SUSPENDED:  # "Erhvervs-" + "og": a suspended hyphen stays
+    if first in SUSPENDED_HYPHEN_WORDS:  # "Erhvervs-" + "og": a suspended hyphen stays
         assert joined == f"{prev} {nxt}"
     else:
         assert joined == prev[:-1] + nxt

@@ -18,17 +18,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from referat.errors import FetchError
-from referat.ingest.fetch import (
+from referat.ingest.fetch.http import (
     FetchCache,
     Fetched,
     Fetcher,
     FetchRefused,
     FetchSettings,
-    fetch_url,
     normalize_url,
     open_fetcher,
 )
-from referat.ingest.sources import crawl, extract_links, parse_source
+from referat.ingest.fetch.sources import crawl, extract_links, parse_source
 
 SITE = Path(__file__).resolve().parent / "fetch_site"
 LAST_MODIFIED = "Mon, 15 Jan 2024 10:00:00 GMT"
@@ -521,10 +520,12 @@ def test_unconditional_fetch_gets_the_bytes_again(site, tmp_path):
 def test_cache_survives_a_new_fetcher_and_is_written_atomically(site, tmp_path):
     _, base = site
     url = f"{base}/bilag/budgetopfoelgning.pdf"
-    fetch_url(url, settings(), FetchCache(tmp_path / "fetch-cache.json"))
+    with Fetcher(settings(), FetchCache(tmp_path / "fetch-cache.json")) as fetcher:
+        fetcher.fetch(url)
     assert (tmp_path / "fetch-cache.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["fetch-cache.json"]  # no temporary files left
-    second = fetch_url(url, settings(), FetchCache(tmp_path / "fetch-cache.json"))
+    with Fetcher(settings(), FetchCache(tmp_path / "fetch-cache.json")) as fetcher:
+        second = fetcher.fetch(url)
     assert second.not_modified
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from referat.ingest.fetch import USER_AGENT
-from referat.ingest.robots import RobotsRules
+from referat.ingest.fetch.http import USER_AGENT
+from referat.ingest.fetch.robots import RobotsRules
 
 
 def allowed(robots: str, url: str, agent: str = USER_AGENT) -> bool:

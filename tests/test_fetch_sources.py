@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from referat.errors import InputError
-from referat.ingest.sources import load_source, parse_source
+from referat.ingest.fetch.sources import load_source, parse_source
 
 BALLERUP = Path(__file__).resolve().parent.parent / "samples" / "sources" / "ballerup.toml"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from referat.ingest.load import load_text
+from referat.ingest.load import extract
 from referat.parsers import parse
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -20,7 +20,7 @@ NAMES = sorted(p.stem for p in SAMPLES.glob("*.txt"))
 
 def parse_sample(name: str) -> dict:
     data = (SAMPLES / f"{name}.txt").read_bytes()
-    doc = parse(load_text(data, name), source=f"samples/{name}.txt", sha256=hashlib.sha256(data).hexdigest())
+    doc = parse(extract(data, name).text, source=f"samples/{name}.txt", sha256=hashlib.sha256(data).hexdigest())
     return doc.to_dict()
 
 

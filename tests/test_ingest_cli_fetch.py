@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from referat.cli import cli
 from referat.archive import Archive
-from referat.ingest.fetch import FetchSettings
+from referat.ingest.fetch.http import FetchSettings
 from test_fetch import SiteState, start_site
 
 FAST = FetchSettings(delay=0.0, backoff=0.01, timeout=5.0, trust_env=False)

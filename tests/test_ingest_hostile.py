@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from referat.cli import cli
 from referat.errors import ExtractionError
-from referat.ingest.load import ExtractLimits, decode_with_warnings, extract
+from referat.ingest.load import extract
+from referat.ingest.text import ExtractLimits, decode_with_warnings
 
 MB = 2**20
 

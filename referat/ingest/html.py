@@ -22,7 +22,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from referat.errors import ExtractionError
-from referat.ingest.load import normalize_text
+from referat.ingest.text import normalize_text
 
 # Deeper elements lose their tags (not their text); Chromium's HTML parser nests at most 512 deep.
 # Elements the walk reads structure from (tables, lists, headings, paragraphs) may nest further, up

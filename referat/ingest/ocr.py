@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from referat.errors import ExtractionError
-from referat.ingest.load import ExtractLimits, normalize_text
+from referat.ingest.text import ExtractLimits, join_wrapped, normalize_text
 
 MAX_PIXELS = 40_000_000  # a render larger than this (huge page sizes) is scaled down
 _LIST_START = re.compile(r"^(?:[•\-–·▪]|\d{1,2}[.)])\s")
@@ -99,8 +99,6 @@ def _tesseract(image: Path, timeout: float, source: str) -> str:
 
 def paragraphs(text: str) -> list[str]:
     """Tesseract's output → paragraphs on one line each; list items stay separate."""
-    from referat.ingest.pdf import _join
-
     out: list[str] = []
     for block in re.split(r"\n\s*\n", normalize_text(text).replace("\f", "\n")):
         current = ""
@@ -112,7 +110,7 @@ def paragraphs(text: str) -> list[str]:
             # a physical line well short of the longest one ended its paragraph (no wrap happened)
             wrapped = len(previous) >= 0.7 * longest or previous.endswith("-")
             if current and wrapped and not _LIST_START.match(line):
-                current = _join(current, line)
+                current = join_wrapped(current, line)
             else:
                 if current:
                     block_lines.append(current)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 from referat import model
 from referat.errors import FetchError, InputError, path_name
 from referat.ingest import sniff as sniffing
+from referat.ingest.load import extract
 
 ParseFn = Callable[..., model.Document]
 
@@ -221,14 +222,9 @@ def extract_and_parse(original: Original, ocr: bool, parse: ParseFn | None) -> P
 
 
 def _extract_and_parse(original: Original, ocr: bool, parse: ParseFn | None) -> Parsed:
-    from referat.ingest import load
-
     try:
-        if hasattr(load, "extract"):
-            extracted = load.extract(original.data, original.source, ocr=ocr)
-            text, content_type, warnings = extracted.text, extracted.content_type, list(extracted.warnings)
-        else:  # pragma: no cover - the extractors before load.extract existed
-            text, content_type, warnings = load.load_text(original.data, original.source), None, []
+        extracted = extract(original.data, original.source, ocr=ocr)
+        text, content_type, warnings = extracted.text, extracted.content_type, list(extracted.warnings)
     except InputError as error:
         return Parsed(error=error.problem)
     except Exception as error:  # noqa: BLE001 - one broken file must never stop the batch

@@ -52,7 +52,7 @@ def sniff(data: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return OFFICE if b"word/" in head or b"[Content_Types].xml" in head else ZIP
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return TEXT  # UTF-16 with BOM; load decodes it
+        return TEXT  # UTF-16 with BOM; text.decode_with_warnings decodes it
     if _looks_binary(head):
         return BINARY
     if _HTML_START.match(head) or _HTML_ANYWHERE.search(head[:2048]):

@@ -24,7 +24,7 @@ __all__ = ["parse", "PARSER_VERSION", "NOT_READ_AS_MINUTES"]
 
 
 def parse(text: str, source: str = "", sha256: str = "") -> Document:
-    """Parse one document's text (as `referat.ingest.load_text` gives it)."""
+    """Parse one document's text (as `referat.ingest.extract(...).text` gives it)."""
     lines = split_lines(text)
     try:
         if (minutes := parse_minutes(lines, source)) is not None:

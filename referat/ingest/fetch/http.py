@@ -52,7 +52,7 @@ import httpx
 
 from referat import __version__
 from referat.errors import FetchError
-from referat.ingest.robots import RobotsRules
+from referat.ingest.fetch.robots import RobotsRules
 
 log = logging.getLogger(__name__)
 
@@ -672,9 +672,3 @@ class Fetcher:
 def open_fetcher(data_dir: Path, settings: FetchSettings | None = None) -> Fetcher:
     """A Fetcher whose cache lives in `<data_dir>/fetch-cache.json` (created on first save)."""
     return Fetcher(settings, FetchCache(Path(data_dir) / CACHE_FILE_NAME))
-
-
-def fetch_url(url: str, settings: FetchSettings | None = None, cache: FetchCache | None = None) -> Fetched:
-    """Fetch a single document URL (`referat ingest https://...`) and save the cache."""
-    with Fetcher(settings, cache) as fetcher:
-        return fetcher.fetch(url)

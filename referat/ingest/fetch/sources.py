@@ -49,9 +49,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from referat.errors import ExtractionError, FetchError, InputError
-from referat.ingest.fetch import Fetched, Fetcher, FetchRefused, host_allowed, normalize_url
+from referat.ingest.fetch.http import Fetched, Fetcher, FetchRefused, host_allowed, normalize_url
 from referat.ingest.html import cap_depth
-from referat.ingest.load import ExtractLimits, decode, run_limited
+from referat.ingest.load import run_limited
+from referat.ingest.text import ExtractLimits, decode
 
 log = logging.getLogger(__name__)
 
