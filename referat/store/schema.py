@@ -145,6 +145,10 @@ class ItemRow(Base):
     decision: Mapped[str | None] = mapped_column(Txt)
     outcome: Mapped[str | None] = mapped_column(Str(32), index=True)
     decided_by: Mapped[str | None] = mapped_column(Txt)
+    # Vote counts where the decision prints them ("vedtaget med 20 stemmer mod 5").
+    votes_for: Mapped[int | None] = mapped_column(Integer)
+    votes_against: Mapped[int | None] = mapped_column(Integer)
+    votes_abstain: Mapped[int | None] = mapped_column(Integer)
 
     meeting: Mapped[MeetingRow] = relationship(back_populates="items")
     sections: Mapped[list[SectionRow]] = relationship(order_by="SectionRow.position", **_CHILDREN)
@@ -153,6 +157,23 @@ class ItemRow(Base):
         order_by="TreatmentRow.position", foreign_keys="TreatmentRow.item_id", **_CHILDREN
     )
     budget_refs: Mapped[list[BudgetRefRow]] = relationship(order_by="BudgetRefRow.position", **_CHILDREN)
+    positions: Mapped[list[PositionRow]] = relationship(order_by="PositionRow.position", **_CHILDREN)
+
+
+class PositionRow(Base):
+    """Who took a position in an item's decision: voted against or for, abstained, took a
+    reservation, asked for the case to go to the council (`model.PositionKind`), by party letter
+    and/or person, with the sentence it was read from."""
+
+    __tablename__ = "positions"
+    __table_args__ = (Index("ix_positions_kind_party", "kind", "party"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = _fk("items.id")
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Str(32))
+    party: Mapped[str | None] = mapped_column(Str(8))
+    person: Mapped[str | None] = mapped_column(Txt)
+    quote: Mapped[str] = mapped_column(Txt)
 
 
 class SectionRow(Base):
@@ -296,3 +317,43 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class WatchRow(Base):
+    """A standing question a user asked to be told about: a search with filters, a case number or
+    KLE prefix, a budget point, or a committee (`kind`, with its parameters in `query`).
+
+    `watermark` is the highest item id the last run considered: items stored later (a higher id)
+    are the candidates of the next run; `watch_sent` remembers which items a run delivered."""
+
+    __tablename__ = "watches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(Str(16))
+    label: Mapped[str] = mapped_column(Txt)
+    query: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watermark: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WatchSentRow(Base):
+    """An item a watch has delivered (printed, or mailed in a digest that the server accepted)."""
+
+    __tablename__ = "watch_sent"
+    __table_args__ = (UniqueConstraint("watch_id", "item_uid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = _fk("watches.id")
+    item_uid: Mapped[str] = mapped_column(Str(255))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FetchRunRow(Base):
+    """One `referat fetch` of a source: when, whether it finished, its error, what it gave."""
+
+    __tablename__ = "fetch_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Str(255), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Txt)
+    documents: Mapped[int] = mapped_column(Integer, default=0)  # new or changed documents stored
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # pages or documents that failed
+    newest_meeting: Mapped[date | None] = mapped_column(Date)  # the newest meeting date the source has given so far
