@@ -93,6 +93,8 @@ PHRASINGS = [
     pytest.param("Vedtaget.\nFor stemte: A, B og F (12)", parties("for", "ABF"), id="For stemte: list (count)"),
     pytest.param("A, B, F og Ø stemte for. V og O stemte imod.", parties("for", "ABFØ") + parties("against", "VO"), id="stemte for, stemte imod"),
     pytest.param("Et flertal (A, V) stemte for, et mindretal (Ø) stemte imod.", parties("for", "AV") + parties("against", "Ø"), id="flertal and mindretal"),
+    pytest.param("Forslaget blev ikke godkendt, idet kun O stemte for.", parties("for", "O"), id="kun O stemte for"),
+    pytest.param("Godkendt. Også Ø stemte for, mens alene C undlod at stemme.", parties("for", "Ø") + parties("abstain", "C"), id="an adverb before a letter"),
     pytest.param(
         "For: 3 (Anne Holm (A), Bent Krog (F), Carla Mørch (Ø))\nImod: 2 (Dorte Vang (V), Erik Lund (O))",
         [("for", "A", "Anne Holm"), ("for", "F", "Bent Krog"), ("for", "Ø", "Carla Mørch"), ("against", "V", "Dorte Vang"), ("against", "O", "Erik Lund")],

@@ -99,7 +99,7 @@ _BEFORE_VERB = re.compile(
 _AFTER_LABEL = re.compile(r"\s*\(?\s*")
 # What a list letter that opens a subject may follow: punctuation, or a word that opens a clause.
 _LETTER_MAY_FOLLOW = re.compile(
-    r"(?:[(,;:.!?–-]|(?<!\w)(?i:og|samt|idet|at|mens|men|dog|da|hvor|hvorefter|hvorimod|derfor|af|fra|endvidere|desuden|herefter|også|således))\s*$"
+    r"(?:[(,;:.!?–-]|(?<!\w)(?i:og|samt|idet|at|mens|men|dog|da|hvor|hvorefter|hvorimod|derfor|af|fra|endvidere|desuden|herefter|også|således|kun|alene|blot|netop|ligeledes))\s*$"
 )
 
 _N = r"\d{1,3}|[Ee]n|[Éé]n|[Ee]t|[Éé]t|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv"
@@ -195,9 +195,10 @@ _COUNTS: list[tuple[PositionKind, re.Pattern[str]]] = [
 _DIGITS = re.compile(r"\d+")
 _NUMBER_WORD = re.compile(rf"(?<!\w)(?:{_N})(?!\w)")
 
-# Words of which a sentence must hold one to be read at all (a word that holds another is left out).
-_GATES = {word for rule in _RULES for word in rule.gate} | set(_COUNT_GATE)
-_TRIGGER_WORDS = tuple(sorted(word for word in _GATES if not any(other != word and other in word for other in _GATES)))
+# The gate words of all phrasings; a decision is read only if it holds one of the shortest of them
+# (a word that holds another is left out of that first test).
+_GATES = tuple(sorted({word for rule in _RULES for word in rule.gate} | set(_COUNT_GATE)))
+_TRIGGER_WORDS = tuple(word for word in _GATES if not any(other != word and other in word for other in _GATES))
 
 # A sentence ends at . ! ? before a capital, a digit or a quote; not after an initial in a name
 # ("Anne V. Kristensen") or an abbreviation ("pkt. 3").
@@ -218,9 +219,10 @@ def positions(decision_text: str | None) -> Positions:
     last_vote: dict[PositionKind, int] = {}
     for sentence in _sentences(decision_text):
         lowered = sentence.lower()
-        if not any(word in lowered for word in _TRIGGER_WORDS):
+        gates = frozenset(word for word in _GATES if word in lowered)
+        if not gates:
             continue
-        found, counted = _read_sentence(sentence)
+        found, counted = _read_sentence(sentence, lowered, gates)
         for kind, party, name in found:
             if (kind, party, name) not in seen:
                 seen.add((kind, party, name))
@@ -274,15 +276,17 @@ class _Actors(NamedTuple):
         return self.items[i : bisect_right(self.ends, end, lo=i)]
 
 
-def _read_sentence(sentence: str) -> tuple[list[tuple[PositionKind, str | None, str | None]], dict[PositionKind, int]]:
-    """The positions one sentence records, in printed order, and the counts it prints."""
-    lowered = sentence.lower()
+def _read_sentence(
+    sentence: str, lowered: str, gates: frozenset[str]
+) -> tuple[list[tuple[PositionKind, str | None, str | None]], dict[PositionKind, int]]:
+    """The positions one sentence records, in printed order, and the counts it prints; `gates` are
+    the gate words it holds."""
     hits: list[tuple[int, PositionKind, list[_Actor]]] = []
     counted: dict[PositionKind, int] = {}
     actors: _Actors | None = None
     verbs: list[tuple[int, int, PositionKind]] = []  # subject-before matches, read in printed order below
     for rule in _RULES:
-        if not any(word in lowered for word in rule.gate):
+        if gates.isdisjoint(rule.gate):
             continue
         for m in rule.pattern.finditer(sentence):
             if rule.subject != "after" and m.start() and sentence[m.start() - 1].isalnum():
@@ -315,7 +319,7 @@ def _read_sentence(sentence: str) -> tuple[list[tuple[PositionKind, str | None, 
             if run:
                 hits.append((start, kind, run))
                 previous = (end, run)
-    if any(word in lowered for word in _COUNT_GATE) and (numbers := _numbers_at(sentence, lowered)):
+    if not gates.isdisjoint(_COUNT_GATE) and (numbers := _numbers_at(sentence, lowered)):
         _read_counts(sentence, numbers, counted, hits, actors if actors is not None else _actors(sentence))
     hits.sort(key=lambda hit: hit[0])
     return [(kind, party, name) for _, kind, run in hits for _, _, party, name in run], counted
