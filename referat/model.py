@@ -42,6 +42,16 @@ RECORD_KINDS = ("item", "budget_point", "document")
 KIND_FILTERS = (*RECORD_KINDS, "all")
 
 
+class PositionKind(str, enum.Enum):
+    """What a party or member did about a decision, as the minutes record it."""
+
+    AGAINST = "against"  # Ø stemte imod / Imod stemte: A, O og Ø / Enhedslisten kan ikke tiltræde
+    ABSTAIN = "abstain"  # C og I undlod at stemme / Hverken for eller imod: …
+    RESERVATION = "reservation"  # V tog forbehold / med forbehold fra O
+    TO_COUNCIL = "to_council"  # A begærede sagen i byrådet
+    FOR = "for"  # For stemte: A, B og F / A, B, F og Ø stemte for
+
+
 @dataclass(slots=True)
 class Section:
     heading: str  # "" for text that stands before any heading
@@ -70,6 +80,30 @@ class Participant:
     party: str | None = None
     role: str | None = None
     present: bool | None = None
+
+
+@dataclass(slots=True)
+class Position:
+    """One party's or member's position in a decision: "Peter Hansen (V) stemte imod"."""
+
+    kind: PositionKind
+    party: str | None  # the list letter ("V"), a party name normalised to it; None where none is printed
+    name: str | None  # a person's name as printed, None where a party took the position
+    quote: str  # the sentence it was read from
+
+
+@dataclass(slots=True)
+class Positions:
+    """Who took which position in a decision, and the vote counts where they are printed."""
+
+    positions: list[Position] = field(default_factory=list)
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstain: int | None = None
+
+    def of(self, kind: PositionKind) -> list[Position]:
+        """The positions of one kind, in printed order."""
+        return [p for p in self.positions if p.kind is kind]
 
 
 @dataclass(slots=True)
@@ -159,6 +193,15 @@ def _section_dict(s: Section) -> dict[str, Any]:
 
 def _treatment_dict(t: Treatment) -> dict[str, Any]:
     return {"body": t.body, "date": t.date.isoformat(), "item_number": t.item_number}
+
+
+def _positions_dict(p: Positions) -> dict[str, Any]:
+    return {
+        "positions": [{"kind": x.kind.value, "party": x.party, "name": x.name, "quote": x.quote} for x in p.positions],
+        "votes_for": p.votes_for,
+        "votes_against": p.votes_against,
+        "votes_abstain": p.votes_abstain,
+    }
 
 
 def _point_dict(p: BudgetPoint) -> dict[str, Any]:
@@ -285,3 +328,15 @@ def slug(name: str) -> str:
     ascii_only = folded.encode("ascii", "ignore").decode()
     # Bounded, so a committee name a parser got wrong (a whole line) still makes a usable uid.
     return re.sub(r"[^a-z0-9]+", "-", ascii_only)[:120].strip("-") or "udvalg"
+
+
+def _positions_from_dict(p: dict[str, Any]) -> Positions:
+    return Positions(
+        positions=[
+            Position(kind=PositionKind(x["kind"]), party=x.get("party"), name=x.get("name"), quote=x["quote"])
+            for x in p.get("positions") or []
+        ],
+        votes_for=p.get("votes_for"),
+        votes_against=p.get("votes_against"),
+        votes_abstain=p.get("votes_abstain"),
+    )
