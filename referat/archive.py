@@ -49,7 +49,7 @@ from referat.index.search import SearchRequest, search_request
 from referat.parsers import NOT_READ_AS_MINUTES
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS, StoredItem  # noqa: F401 - the vocabulary, for callers
 from referat.errors import FilterError  # noqa: F401 - raised by search_request
-from referat.settings import Settings, default_engine
+from referat.settings import Settings, check_window, default_engine
 
 
 class _Lazy:
@@ -63,6 +63,19 @@ class _Lazy:
 
 
 store: Any = _Lazy()
+_DISSENT = tuple(kind.value for kind in model.DISSENT_KINDS)
+
+
+def party_letter(name: str) -> str | None:
+    """A party's list letter from the letter itself ("ø" → "Ø") or a name the positions parser
+    knows ("Enhedslisten" → "Ø"); None for anything else."""
+    from referat.parsers.positions import PARTY_LETTERS
+
+    name = " ".join(name.split())
+    if 1 <= len(name) <= 2 and name.isalpha():
+        return name.upper()
+    folded = {k.casefold(): v for k, v in PARTY_LETTERS.items()}
+    return folded.get(name.casefold())
 
 Progress = Callable[[int, int, str], None]  # (done, total, source) after each input
 # A file in the data folder that exists while a writer may owe index entries or links (the owed-work
@@ -760,6 +773,30 @@ class Archive:
         """The front page: counts and date range, the latest meetings, the budget years."""
         return {**store.pages.overview(self.db), "recent": store.pages.recent_meetings(self.db, recent),
                 "years": store.pages.budget_years(self.db)}  # fmt: skip
+
+    # -- parties: dissent and attendance ----------------------------------------------------------
+
+    @_store_errors
+    @_reads
+    def parties(self) -> list[dict[str, Any]]:
+        """Every party letter seen in attendance or positions: members seen, items it dissented on."""
+        return store.pages.parties(self.db, _DISSENT)
+
+    @_store_errors
+    @_reads
+    def party(self, name: str, *, limit: int = 50, offset: int = 0) -> dict[str, Any] | None:
+        """A party (its list letter or name): the items it dissented on (voted against, abstained,
+        took a reservation, sent to the council), newest first, and its members' attendance; None
+        when the archive has neither for it."""
+        letter = party_letter(name)
+        if letter is None:
+            return None
+        check_window(limit, offset)
+        total, items = store.pages.party_dissent(self.db, letter, _DISSENT, limit, offset)
+        people = store.pages.attendance(self.db, letter)
+        if not total and not people:
+            return None
+        return {"party": letter, "dissent_total": total, "dissent": items, "attendance": people}
 
     def outdated_documents(self) -> int:
         """How many stored documents an older parser read (their originals can be read again)."""

@@ -631,6 +631,47 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False, metavar="[PARTY]")
+@click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=50, show_default=True, help="Items to show.")
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+@json_errors
+def party(settings: Settings, name: str | None, limit: int, fmt: str) -> None:
+    """Where a party disagreed, and who of it came to the meetings.
+
+    PARTY is a list letter (Ø, V, …) or a party name (Enhedslisten). Shows the items whose decision
+    records the party voting against, abstaining, taking a reservation or asking for the case to go
+    to the council, newest first, with the sentence that says so, and each member's attendance
+    (present, absent, not recorded) from the minutes' attendance lists. Without PARTY: every party
+    the archive knows, with its counts.
+    """
+    from referat.render import party_name, position_label
+
+    with open_archive(settings) as archive:
+        result = archive.party(name, limit=limit) if name else {"parties": archive.parties()}
+    if result is None:
+        _not_found(f"no party {name!r} in the archive's attendance lists or decisions; `referat party` lists them", fmt)
+    if fmt == "json":
+        print_json(result)
+        return
+    if not name:
+        for p in result["parties"]:
+            click.echo(f"{party_name(p['party'])}: {p['dissent_items']} items with dissent, {p['members']} members in attendance lists")
+        return
+    click.echo(click.style(party_name(result["party"]), bold=True))
+    click.echo(f"{result['dissent_total']} items where the party dissented" + (f" (showing {len(result['dissent'])})" if result["dissent_total"] > len(result["dissent"]) else ""))
+    for hit in result["dissent"]:
+        click.echo("\n" + render_hit({**hit, "kind": "item", "snippet": ""}).rstrip())
+        for x in hit["positions"]:
+            click.echo(f"  {position_label(x['kind'])}: {x['quote']}")
+    if result["attendance"]:
+        click.echo("\nAttendance (meetings present / absent / not recorded):")
+        for m in result["attendance"]:
+            click.echo(f"  {m['name']}: {m['present']} / {m['absent']} / {m['unknown']}")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.pass_obj

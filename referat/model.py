@@ -52,6 +52,10 @@ class PositionKind(str, enum.Enum):
     FOR = "for"  # For stemte: A, B og F / A, B, F og Ø stemte for
 
 
+# The positions that disagree with a decision, or hold back from it: what `--dissent PARTY` finds.
+DISSENT_KINDS = (PositionKind.AGAINST, PositionKind.ABSTAIN, PositionKind.RESERVATION, PositionKind.TO_COUNCIL)
+
+
 @dataclass(slots=True)
 class Section:
     heading: str  # "" for text that stands before any heading
@@ -121,6 +125,7 @@ class AgendaItem:
     decided_by: str | None = None
     attachments: list[str] = field(default_factory=list)
     budget_refs: list[BudgetRef] = field(default_factory=list)
+    positions: Positions = field(default_factory=lambda: Positions())  # who dissented, and vote counts
 
     def section(self, heading: str) -> Section | None:
         """The first section with this heading (case-insensitive)."""
@@ -229,6 +234,7 @@ def item_dict(i: AgendaItem) -> dict[str, Any]:
         "decided_by": i.decided_by,
         "attachments": list(i.attachments),
         "budget_refs": [{"year": r.year, "point": r.point, "quote": r.quote} for r in i.budget_refs],
+        "positions": _positions_dict(i.positions),
     }
 
 
@@ -303,6 +309,7 @@ def _item_from_dict(i: dict[str, Any]) -> AgendaItem:
         decided_by=i.get("decided_by"),
         attachments=list(i.get("attachments") or []),
         budget_refs=[BudgetRef(**r) for r in i.get("budget_refs") or []],
+        positions=_positions_from_dict(i.get("positions") or {}),
     )
 
 

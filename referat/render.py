@@ -9,6 +9,7 @@ from typing import Any
 
 from referat.model import Document
 from referat.parsers.dates import danish_date
+from referat.parsers.positions import PARTY_LETTERS
 
 _OUTCOME_LABELS = {
     "approved": "godkendt",
@@ -187,3 +188,35 @@ def history_html(history: dict[str, Any]) -> str:
 def _punkt(number: int | None) -> str:
     """", punkt 6", or nothing for an item printed without a number."""
     return "" if number is None else f", punkt {number}"
+
+
+# -- positions and parties ---------------------------------------------------------------------------
+
+_POSITION_LABELS = {"against": "Imod", "abstain": "Undlod at stemme", "reservation": "Forbehold",
+                    "to_council": "Begærede sagen i byrådet", "for": "For"}  # fmt: skip
+# A party's name for its list letter: the first (the full) name the positions parser knows it by.
+_PARTY_NAMES = {letter: name for name, letter in reversed(list(PARTY_LETTERS.items())) if len(name) > 3}
+
+
+def position_label(kind: str) -> str:
+    return _POSITION_LABELS.get(kind, kind)
+
+
+def party_name(letter: str | None) -> str:
+    """"Enhedslisten (Ø)" for a known list letter, else the letter as printed."""
+    if not letter:
+        return ""
+    return f"{_PARTY_NAMES[letter]} ({letter})" if letter in _PARTY_NAMES else letter
+
+
+def positions_text(positions: dict[str, Any]) -> str:
+    """An item's positions and vote counts in one line each, for the terminal."""
+    lines = []
+    counts = [f"{positions[k]} {w}" for k, w in (("votes_for", "for"), ("votes_against", "imod"), ("votes_abstain", "undlod"))
+              if positions.get(k) is not None]  # fmt: skip
+    if counts:
+        lines.append("Stemmer: " + ", ".join(counts))
+    for x in positions.get("positions") or []:
+        who = " ".join(p for p in (x.get("name") or "", f"({x['party']})" if x.get("party") and x.get("name") else x.get("party") or "") if p)
+        lines.append(f"{position_label(x['kind'])}: {who}")
+    return "\n".join(lines)

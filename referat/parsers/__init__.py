@@ -18,7 +18,8 @@ from referat.parsers.text import split_lines
 # Raised whenever the parser reads documents differently, so stored originals are read again
 # (`referat reparse`; commands say so in one line while any document was read by an older one).
 # 2: minutes of any municipality's layout (issue 10).
-PARSER_VERSION = "2"
+# 3: positions and vote counts read from each decision (issue 13).
+PARSER_VERSION = "3"
 
 __all__ = ["parse", "PARSER_VERSION", "NOT_READ_AS_MINUTES"]
 

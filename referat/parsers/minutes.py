@@ -32,6 +32,7 @@ from referat.parsers.decisions import classify_outcome, repair_numbered_points
 from referat.parsers.header import date_in_source, find_committee, find_location, find_meeting_date, find_start_time
 from referat.parsers.headings import RECORD_FIELD, Heading, find_item_headings, find_unnumbered_items, item_number_in_source
 from referat.parsers.layout import clean_minutes_lines
+from referat.parsers.positions import positions as read_positions
 from referat.parsers.references import find_budget_refs, parse_previous_treatments
 from referat.parsers.text import Line, fold_key, join_block
 
@@ -210,6 +211,8 @@ def parse_minutes(lines: list[Line], source: str = "") -> MinutesResult | None:
             warnings.append("No meeting date anywhere in the document.")
         else:
             return None
+    for item in items:
+        item.positions = read_positions(item.decision)
     has_decisions = any(item.decision for item in items)
     is_minutes = has_decisions or any(re.search(r"\breferat\b", line.text, re.I) for line in header[:5])
     if is_minutes:

@@ -184,6 +184,9 @@ def _insert_meeting(session: Session, document_id: int, m: model.Meeting, kind: 
                 "decision": i.decision,
                 "outcome": i.outcome.value if i.outcome else None,
                 "decided_by": i.decided_by,
+                "votes_for": i.positions.votes_for,
+                "votes_against": i.positions.votes_against,
+                "votes_abstain": i.positions.votes_abstain,
             }
             for position, (i, uid) in enumerate(zip(m.items, uids))
         ],
@@ -219,6 +222,15 @@ def _insert_meeting(session: Session, document_id: int, m: model.Meeting, kind: 
             {"item_id": item_id, "position": n, "year": r.year, "point": r.point, "quote": r.quote}
             for item_id, i in pairs
             for n, r in enumerate(i.budget_refs)
+        ],
+    )
+    _insert_many(
+        session,
+        PositionRow,
+        [
+            {"item_id": item_id, "position": n, "kind": x.kind.value, "party": x.party, "person": x.name, "quote": x.quote}
+            for item_id, i in pairs
+            for n, x in enumerate(i.positions.positions)
         ],
     )
 
@@ -331,6 +343,10 @@ def to_item(i: ItemRow) -> model.AgendaItem:
         decided_by=i.decided_by,
         attachments=[a.name for a in i.attachments],
         budget_refs=[model.BudgetRef(year=r.year, point=r.point, quote=r.quote) for r in i.budget_refs],
+        positions=model.Positions(
+            [model.Position(model.PositionKind(x.kind), x.party, x.person, x.quote) for x in i.positions],
+            i.votes_for, i.votes_against, i.votes_abstain,
+        ),
     )
 
 
@@ -606,4 +622,5 @@ _ITEM_CHILDREN = (
     selectinload(ItemRow.attachments),
     selectinload(ItemRow.treatments),
     selectinload(ItemRow.budget_refs),
+    selectinload(ItemRow.positions),
 )

@@ -140,3 +140,63 @@ def overview(db: Engine) -> dict[str, Any]:
         items = session.scalar(select(func.count()).select_from(S.ItemRow)) or 0
         meetings, first, last = session.execute(select(func.count(), func.min(S.MeetingRow.date), func.max(S.MeetingRow.date))).one()
     return {"items": items, "meetings": meetings, "from": first, "to": last}
+
+
+def parties(db: Engine, dissent_kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every party letter the archive knows, from attendance and positions: members seen, items
+    it dissented on."""
+    with Session(db) as session:
+        members = dict(session.execute(
+            select(S.ParticipantRow.party, func.count(func.distinct(S.ParticipantRow.name)))
+            .where(S.ParticipantRow.party.is_not(None)).group_by(S.ParticipantRow.party)
+        ).all())  # fmt: skip
+        dissent = dict(session.execute(
+            select(S.PositionRow.party, func.count(func.distinct(S.PositionRow.item_id)))
+            .where(S.PositionRow.party.is_not(None), S.PositionRow.kind.in_(dissent_kinds)).group_by(S.PositionRow.party)
+        ).all())  # fmt: skip
+    return [{"party": p, "members": members.get(p, 0), "dissent_items": dissent.get(p, 0)} for p in sorted(set(members) | set(dissent))]
+
+
+def party_dissent(db: Engine, party: str, dissent_kinds: tuple[str, ...], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """(how many items the party dissented on, a page of them newest first with its positions)."""
+    with Session(db) as session:
+        where = (S.PositionRow.party == party, S.PositionRow.kind.in_(dissent_kinds))
+        total = session.scalar(select(func.count(func.distinct(S.PositionRow.item_id))).where(*where)) or 0
+        ids = select(S.PositionRow.item_id).where(*where).distinct().scalar_subquery()
+        rows = session.execute(
+            select(S.ItemRow.id, S.ItemRow.uid, S.ItemRow.number, S.ItemRow.title, S.ItemRow.case_number, S.ItemRow.outcome,
+                   S.MeetingRow.committee, S.MeetingRow.committee_slug, S.MeetingRow.date)
+            .join(S.MeetingRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+            .where(S.ItemRow.id.in_(ids))
+            .order_by(S.MeetingRow.date.desc().nulls_last(), S.ItemRow.position)
+            .limit(limit).offset(offset)
+        ).all()  # fmt: skip
+        positions: dict[int, list[dict[str, Any]]] = {r.id: [] for r in rows}
+        for p in session.scalars(select(S.PositionRow).where(S.PositionRow.item_id.in_(list(positions)), *where)
+                                 .order_by(S.PositionRow.item_id, S.PositionRow.position)):  # fmt: skip
+            positions[p.item_id].append({"kind": p.kind, "party": p.party, "name": p.person, "quote": p.quote})
+    return total, [
+        {"id": r.uid, "item_number": r.number, "title": r.title, "case_number": r.case_number, "outcome": r.outcome,
+         "committee": r.committee, "committee_slug": r.committee_slug, "meeting_date": r.date.isoformat() if r.date else None,
+         "positions": positions[r.id]}  # fmt: skip
+        for r in rows
+    ]
+
+
+def attendance(db: Engine, party: str | None = None) -> list[dict[str, Any]]:
+    """Per member (and party): meetings present, absent, and with no attendance recorded, from the
+    parsed attendance of minutes (agendas say nothing about who came)."""
+    with Session(db) as session:
+        query = (
+            select(S.ParticipantRow.name, S.ParticipantRow.party, S.ParticipantRow.present, func.count(func.distinct(S.ParticipantRow.meeting_id)))
+            .join(S.MeetingRow, S.ParticipantRow.meeting_id == S.MeetingRow.id)
+            .where(S.MeetingRow.kind == "minutes")
+            .group_by(S.ParticipantRow.name, S.ParticipantRow.party, S.ParticipantRow.present)
+        )
+        if party is not None:
+            query = query.where(S.ParticipantRow.party == party)
+        people: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for name, member_party, present, n in session.execute(query):
+            person = people.setdefault((name, member_party), {"name": name, "party": member_party, "present": 0, "absent": 0, "unknown": 0})
+            person["present" if present else "unknown" if present is None else "absent"] += n
+    return sorted(people.values(), key=lambda p: (p["party"] or "~", p["name"]))

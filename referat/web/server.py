@@ -39,7 +39,7 @@ from starlette.staticfiles import StaticFiles
 from referat.archive import Archive, FilterError, search_request
 from referat.errors import ReferatError
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS, item_dict, slug
-from referat.render import date_label, history_html, history_markdown, outcome_label
+from referat.render import date_label, history_html, history_markdown, outcome_label, party_name, position_label
 from referat.settings import BUDGET_YEARS, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -117,6 +117,10 @@ def meeting_url(committee_slug: str, day: Any) -> str:
     return f"/moede/{urlpart(committee_slug)}/{_as_date(day) or day}"
 
 
+def party_url(letter: str) -> str:
+    return "/parti/" + urlpart(letter)
+
+
 def budget_url(year: Any, point: str | None = None) -> str:
     return f"/budget/{urlpart(year)}" + (f"/{urlpart(point)}" if point else "")
 
@@ -126,7 +130,8 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.filters.update(dansk_dato=dansk_dato, udfald=udfald, urlpart=urlpart)
     env.globals.update(item_url=item_url, case_url=case_url, meeting_url=meeting_url, budget_url=budget_url,
-                       via_label=lambda via: VIA_LABELS.get(via, via), slug=slug)  # fmt: skip
+                       via_label=lambda via: VIA_LABELS.get(via, via), slug=slug, party_url=party_url,
+                       party_name=party_name, position_label=position_label)  # fmt: skip
     return env
 
 
@@ -405,6 +410,31 @@ class Web:
             return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
         return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result)
 
+    # -- parties --------------------------------------------------------------------------------
+
+    def parties_page(self, request: Request) -> Response:
+        return self.page(request, "parties.html", title="Partier", parties=self.archive.parties())
+
+    def party_page(self, request: Request) -> Response:
+        page_no = whole_number(request.query_params.get("side"), 1, MAX_PAGE, 1)
+        if page_no is None:
+            return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
+        found = self.archive.party(request.path_params["party"], limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+        if found is None:
+            return self.not_found(request, "Arkivet kender ikke partiet fra deltagerlister eller beslutninger.")
+        return self.page(request, "party.html", title=party_name(found["party"]), p=found, page_no=page_no,
+                         pages=max(1, math.ceil(found["dissent_total"] / PAGE_SIZE)))  # fmt: skip
+
+    def api_party(self, request: Request) -> Response:
+        limit = whole_number(request.query_params.get("limit"), 1, API_MAX_LIMIT, 50)
+        offset = whole_number(request.query_params.get("offset"), 0, MAX_PAGE * PAGE_SIZE, 0)
+        if limit is None or offset is None:
+            return self.bad_request(request, f"limit must be a whole number from 1 to {API_MAX_LIMIT}, offset one from 0.")
+        found = self.archive.party(request.path_params["party"], limit=limit, offset=offset)
+        if found is None:
+            return self.not_found(request, "no such party in the archive's attendance or decisions.")
+        return _json(found)
+
     # -- API ------------------------------------------------------------------------------------
 
     def api_page(self, request: Request) -> Response:
@@ -528,7 +558,10 @@ def create_app(
         get("/moede/{committee}/{day}", web.meeting_page),
         get("/dokument/{sha256}", web.document),
         get("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", 301)),
+        get("/parti", web.parties_page),
+        get("/parti/{party}", web.party_page),
         get("/api", web.api_page),
+        get("/api/party/{party}", web.api_party),
         get("/api/search", web.api_search),
         get("/api/case/{q:path}", web.api_case),
         get("/api/history/{subject:path}", web.api_history),
