@@ -49,7 +49,7 @@ from referat.index.search import SearchRequest, search_request
 from referat.parsers import NOT_READ_AS_MINUTES
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS, StoredItem  # noqa: F401 - the vocabulary, for callers
 from referat.errors import FilterError  # noqa: F401 - raised by search_request
-from referat.settings import Settings, check_window, default_engine
+from referat.settings import BUDGET_YEARS, Settings, check_window, default_engine
 
 
 class _Lazy:
@@ -773,6 +773,20 @@ class Archive:
         """The front page: counts and date range, the latest meetings, the budget years."""
         return {**store.pages.overview(self.db), "recent": store.pages.recent_meetings(self.db, recent),
                 "years": store.pages.budget_years(self.db)}  # fmt: skip
+
+    @_store_errors
+    @_reads
+    def loose_ends(self, *, year: int | None = None, committee: str | None = None, months: int = 3,
+                   today: date | None = None) -> dict[str, Any]:  # fmt: skip
+        """Budget points nothing is linked to, postponed or returned items not back within
+        `months`, and earlier treatments naming meetings the archive lacks (`referat.links.loose_ends`)."""
+        from referat.links.loose_ends import loose_ends
+
+        if year is not None and year not in BUDGET_YEARS:
+            raise FilterError("year", f"must be a year from {BUDGET_YEARS.start} to {BUDGET_YEARS.stop - 1}, not {year}")
+        if not 0 <= months <= 1200:
+            raise FilterError("months", f"must be a whole number of months from 0 to 1200, not {months}")
+        return loose_ends(self.db, year=year, committee=committee, months=months, today=today)
 
     # -- parties: dissent and attendance ----------------------------------------------------------
 

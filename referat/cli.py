@@ -630,6 +630,29 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
         click.echo(budget_markdown(result), nl=False)
 
 
+@cli.command("loose-ends")
+@click.option("--year", type=BoundedInt(BUDGET_YEARS.start, BUDGET_YEARS.stop - 1), help="Only this year (meetings, cited meetings, the agreement).")
+@click.option("--committee", help="Only items of this committee (any spelling).")
+@click.option("--months", type=BoundedInt(0, 1200), default=3, show_default=True,
+              help="A postponed or returned item is a loose end when nothing took it up again within this many months.")
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+@json_errors
+def loose_ends(settings: Settings, year: int | None, committee: str | None, months: int, fmt: str) -> None:
+    """What has not been followed up: budget points no item cites or deals with, items postponed
+    or sent back that did not come back within --months, and earlier treatments naming meetings
+    the archive lacks (what to fetch next)."""
+    from referat.render import loose_ends_text
+
+    with open_archive(settings) as archive:
+        result = archive.loose_ends(year=year, committee=committee, months=months)
+    if fmt == "json":
+        print_json(result)
+    else:
+        click.echo(loose_ends_text(result))
+
+
 @cli.command()
 @click.argument("name", required=False, metavar="[PARTY]")
 @click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=50, show_default=True, help="Items to show.")

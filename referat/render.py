@@ -220,3 +220,26 @@ def positions_text(positions: dict[str, Any]) -> str:
         who = " ".join(p for p in (x.get("name") or "", f"({x['party']})" if x.get("party") and x.get("name") else x.get("party") or "") if p)
         lines.append(f"{position_label(x['kind'])}: {who}")
     return "\n".join(lines)
+
+
+# -- loose ends --------------------------------------------------------------------------------------
+
+
+def loose_ends_text(result: dict[str, Any]) -> str:
+    """`referat loose-ends` for the terminal: three short lists with what each item is."""
+    lines = []
+    points = result["budget_points"]
+    lines.append(f"Budget points no item cites or deals with: {len(points)}")
+    lines += [f"  Aftale om budget {p['year']}, punkt {p['point']}: {p['title']}" for p in points]
+    waiting = result["not_back"]
+    lines.append(f"\nPostponed or sent back, not taken up again within {result['months']} months: {len(waiting)}")
+    for hit in waiting:
+        number = f", punkt {hit['item_number']}" if hit.get("item_number") is not None else ""
+        case = f" ({hit['case_number']})" if hit.get("case_number") else ""
+        lines.append(f"  {hit['committee']}, {date_label(hit['meeting_date'])}{number}: {hit['title']}{case} — {outcome_label(hit['outcome'])}")
+    missing = result["missing_meetings"]
+    lines.append(f"\nEarlier treatments at meetings not in the archive: {len(missing)}")
+    for m in missing:
+        number = f", punkt {m['item_number']}" if m.get("item_number") is not None else ""
+        lines.append(f"  {m['body']}, {date_label(m['date'])}{number} — cited by {len(m['cited_by'])} item(s)")
+    return "\n".join(lines)

@@ -410,6 +410,28 @@ class Web:
             return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
         return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result)
 
+    # -- loose ends -----------------------------------------------------------------------------
+
+    def _loose_ends(self, request: Request, year_key: str, committee_key: str, months_key: str) -> dict[str, Any] | Response:
+        p = request.query_params
+        year = whole_number(p.get(year_key), BUDGET_YEARS.start, BUDGET_YEARS.stop - 1, 0)
+        months = whole_number(p.get(months_key), 0, 1200, 3)
+        if year is None or months is None:
+            danish = not request.url.path.startswith("/api/")
+            return self.bad_request(request, "Året skal være et årstal, og måneder et helt tal fra 0 til 1200." if danish
+                                    else f"{year_key} must be a year and {months_key} a whole number from 0 to 1200.")  # fmt: skip
+        return self.archive.loose_ends(year=year or None, committee=p.get(committee_key) or None, months=months)
+
+    def loose_ends_page(self, request: Request) -> Response:
+        found = self._loose_ends(request, "aar", "udvalg", "maaneder")
+        if isinstance(found, Response):
+            return found
+        return self.page(request, "loose_ends.html", title="Løse ender", r=found)
+
+    def api_loose_ends(self, request: Request) -> Response:
+        found = self._loose_ends(request, "year", "committee", "months")
+        return found if isinstance(found, Response) else _json(found)
+
     # -- parties --------------------------------------------------------------------------------
 
     def parties_page(self, request: Request) -> Response:
@@ -558,6 +580,8 @@ def create_app(
         get("/moede/{committee}/{day}", web.meeting_page),
         get("/dokument/{sha256}", web.document),
         get("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", 301)),
+        get("/loese-ender", web.loose_ends_page),
+        get("/api/loose-ends", web.api_loose_ends),
         get("/parti", web.parties_page),
         get("/parti/{party}", web.party_page),
         get("/api", web.api_page),
