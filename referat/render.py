@@ -86,17 +86,70 @@ def hit_meta(hit: dict) -> str:
 
 def _hit_line(hit: dict) -> str:
     when = date_label(hit.get("meeting_date"))
-    return f"{hit['committee']}, {when}, punkt {hit['item_number']}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
+    return f"{hit['committee']}, {when}{_punkt(hit['item_number'])}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
+
+
+_YEAR_ONLY_HEADING = "Sager der henviser til budgetaftalen som helhed"
+
+
+def _items_citing(count: int) -> str:
+    return f"{count} item cites" if count == 1 else f"{count} items cite"
 
 
 def budget_overview_text(result: dict) -> str:
+    """A year's agreement for the terminal: its points with their counts, then the items citing
+    the agreement as a whole."""
     lines = [f"Aftale om budget {result['year']}" + ("" if result["in_archive"] else " (the agreement itself is not in the archive)")]
     for p in result["points"]:
         title = p["title"] or "(title unknown: cited, but not in a stored agreement)"
         lines.append(f"  {p['point']:>6}  {title}  — {p['explicit']} citing, {p['suggested']} suggested")
     if result["year_only"]:
-        lines.append(f"  {result['year_only']} items cite the agreement as a whole")
+        lines.append(f"  {_items_citing(result['year_only'])} the agreement as a whole:")
+        lines += [f"    {_hit_line(h)}" for h in result["year_only_items"]]
     return "\n".join(lines)
+
+
+def budget_overview_markdown(result: dict) -> str:
+    """A year's agreement as Markdown: a table of its points, then the items citing it as a whole."""
+    lines = [f"## Aftale om budget {result['year']}", ""]
+    if not result["in_archive"]:
+        lines += ["Selve aftalen er ikke i arkivet; punkterne kendes, fordi dagsordenspunkter henviser til dem.", ""]
+    if result["points"]:
+        lines += ["| Punkt | Titel | Henvisninger | Forslag |", "|---|---|---:|---:|"]
+        lines += [f"| {p['point']} | {_cell(p['title'] or '(titel ukendt)')} | {p['explicit']} | {p['suggested']} |" for p in result["points"]]
+        lines.append("")
+    return "\n".join(lines + _hits_markdown(_YEAR_ONLY_HEADING, result["year_only_items"])) + "\n"
+
+
+def budget_overview_html(result: dict) -> str:
+    """The same as HTML (every piece of document text escaped)."""
+    e = _escape
+    parts = [f"<h2>Aftale om budget {e(result['year'])}</h2>"]
+    if not result["in_archive"]:
+        parts.append("<p>Selve aftalen er ikke i arkivet; punkterne kendes, fordi dagsordenspunkter henviser til dem.</p>")
+    if result["points"]:
+        parts.append("<table><thead><tr><th>Punkt</th><th>Titel</th><th>Henvisninger</th><th>Forslag</th></tr></thead><tbody>")
+        parts += [f"<tr><td>{e(p['point'])}</td><td>{e(p['title'] or '(titel ukendt)')}</td><td>{p['explicit']}</td><td>{p['suggested']}</td></tr>"
+                  for p in result["points"]]  # fmt: skip
+        parts.append("</tbody></table>")
+    return "\n".join(parts + _hits_html(_YEAR_ONLY_HEADING, result["year_only_items"])) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: one line, its pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _escape(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _hits_markdown(heading: str, hits: list[dict]) -> list[str]:
+    return [f"### {heading}", *([f"- {_hit_line(h)}" for h in hits] or ["- ingen"])]
+
+
+def _hits_html(heading: str, hits: list[dict]) -> list[str]:
+    return [f"<h3>{heading}</h3><ul>", *([f"<li>{_escape(_hit_line(h))}</li>" for h in hits] or ["<li>ingen</li>"]), "</ul>"]
 
 
 def budget_markdown(result: dict) -> str:
@@ -114,25 +167,20 @@ def budget_markdown(result: dict) -> str:
         lines.append(f"- {_hit_line(h)} (score {h['score']:.2f}; {why})")
     if not result["suggested"]:
         lines.append("- ingen")
-    lines += ["", "### Sager der henviser til budgetaftalen som helhed"]
-    lines += [f"- {_hit_line(h)}" for h in result["year_only"]] or ["- ingen"]
+    lines += ["", *_hits_markdown(_YEAR_ONLY_HEADING, result["year_only"])]
     return "\n".join(lines) + "\n"
 
 
 def budget_html(result: dict) -> str:
-    import html
-
-    e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    e = _escape
     parts = [f"<h2>Aftale om budget {e(result['year'])}, punkt {e(result['point'])}: {e(result['title'] or '(ikke i arkivet)')}</h2>"]
     if result.get("text"):
         parts.append(f"<p>{e(result['text'])}</p>")
     if result.get("status"):
         parts.append(f"<p><strong>Status:</strong> {e(result['status'])}</p>")
     for heading, key in (("Sager der henviser til punktet", "explicit"), ("Sager om samme emne (forslag)", "suggested"),
-                         ("Sager der henviser til budgetaftalen som helhed", "year_only")):  # fmt: skip
-        parts.append(f"<h3>{heading}</h3><ul>")
-        parts += [f"<li>{e(_hit_line(h))}</li>" for h in result[key]] or ["<li>ingen</li>"]
-        parts.append("</ul>")
+                         (_YEAR_ONLY_HEADING, "year_only")):  # fmt: skip
+        parts += _hits_html(heading, result[key])
     return "\n".join(parts) + "\n"
 
 
