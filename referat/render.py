@@ -1,9 +1,11 @@
 """Every human-readable rendering: parsed documents, hits, case histories (sagsforløb) and budget
-points, as text for the terminal, Markdown and HTML to paste, in Danish where a reader pastes it."""
+points, as text for the terminal, Markdown and HTML to paste, in Danish where a reader pastes it,
+and Atom feeds of agenda items."""
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from typing import Any
 
@@ -235,3 +237,90 @@ def history_html(history: dict[str, Any]) -> str:
 def _punkt(number: int | None) -> str:
     """", punkt 6", or nothing for an item printed without a number."""
     return "" if number is None else f", punkt {number}"
+
+
+# -- Atom feeds (RFC 4287) ---------------------------------------------------------------------
+
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+FEED_ENTRIES = 50  # a feed is the newest items, not an archive
+TAG = "tag:referat,2024:"  # ids are tag URIs (RFC 4151): not addresses, so a new host name keeps them
+_ATOM = "http://www.w3.org/2005/Atom"
+_REFERAT = TAG + "ns"  # the namespace of the item fields a program may want one by one
+_NO_TIME = "1970-01-01T00:00:00Z"
+# XML 1.0 forbids every control character but tab and the line ends (and U+FFFE/FFFF, surrogates):
+# a minuted text with a stray form feed or NUL would make the whole feed unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def atom_feed(feed: dict[str, Any]) -> bytes:
+    """An Atom feed of agenda items, UTF-8 bytes.
+
+    `feed` is a plain dict: `key` (what the feed follows, e.g. "case/15.00.00-P05-4-20": its id is
+    `tag:referat,2024:feed/<key>`, the same on every host and request), `title`, `self_url` (the
+    feed's own absolute address), `alternate_url` (the page it mirrors) and `entries`: HIT dicts
+    (`referat search --format json`'s hits) each with `url`, the absolute address of its page.
+
+    Entries are the newest `FEED_ENTRIES` items by meeting date (committee and item number break
+    ties), each with the title, the committee as author, a summary line (committee, date, item
+    number, case number, outcome), the decision as escaped text content, the outcome and
+    committee as categories, and the same fields one by one in the referat namespace. An entry's
+    id is `tag:referat,2024:item/<item uid>`, and the uid is made of committee, date and number,
+    so it survives a re-ingest or a reparse.
+
+    `updated` is the meeting date (midnight UTC), never the time a document was ingested: a
+    re-ingest, a reparse or a `reindex` would otherwise make every reader show old decisions as
+    new. The feed's own `updated` is its newest entry's (the epoch for an empty feed), so two
+    requests of an unchanged archive give the same bytes. ElementTree writes the XML, so every
+    text is escaped; control characters XML 1.0 cannot carry are dropped first."""
+    from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+    entries = sorted(feed["entries"], key=lambda h: (h.get("committee") or "", h.get("item_number") or 0, h["id"]))
+    entries = sorted(entries, key=lambda h: h.get("meeting_date") or "", reverse=True)[:FEED_ENTRIES]
+    root = Element("feed", {"xmlns": _ATOM, "xmlns:referat": _REFERAT, "xml:lang": "da"})
+
+    def add(parent: Element, tag: str, text: Any = None, **attrs: Any) -> Element:
+        element = SubElement(parent, tag, {k.rstrip("_"): _xml(v) for k, v in attrs.items() if v is not None})
+        if text is not None:
+            element.text = _xml(text)
+        return element
+
+    add(root, "id", TAG + "feed/" + _tag_part(feed["key"]))
+    add(root, "title", feed["title"], type="text")
+    add(root, "updated", _atom_time(entries[0].get("meeting_date")) if entries else _NO_TIME)
+    add(root, "link", rel="self", type="application/atom+xml", href=feed["self_url"])
+    add(root, "link", rel="alternate", type="text/html", href=feed["alternate_url"])
+    add(add(root, "author"), "name", "referat")
+    add(root, "generator", "referat")
+    for hit in entries:
+        entry = add(root, "entry")
+        add(entry, "id", TAG + _tag_part(f"{hit.get('kind') or 'item'}/{hit['id']}"))
+        add(entry, "title", hit["title"], type="text")
+        add(entry, "link", rel="alternate", type="text/html", href=hit["url"])
+        add(entry, "updated", _atom_time(hit.get("meeting_date")))
+        if hit.get("committee"):
+            add(add(entry, "author"), "name", hit["committee"])
+            add(entry, "category", scheme=TAG + "committee", term=hit["committee"])
+        add(entry, "category", scheme=TAG + "outcome", term=hit.get("outcome") or "none", label=outcome_label(hit.get("outcome")))
+        add(entry, "summary", hit_meta(hit), type="text")
+        add(entry, "content", (hit.get("decision") or "").strip() or "Ingen beslutning i referatet.", type="text")
+        for name in ("committee", "meeting_date", "item_number", "case_number", "outcome"):
+            if hit.get(name) is not None:
+                add(entry, "referat:" + name, hit[name])
+    indent(root)  # a person reading the feed sees its structure; no element holds mixed content
+    return tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _xml(value: Any) -> str:
+    return _NOT_XML.sub("", str(value))
+
+
+def _tag_part(text: str) -> str:
+    """The specific part of a tag URI: characters a URI may not hold, percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(_xml(text), safe="/?=&,.:-_~")
+
+
+def _atom_time(day: str | None) -> str:
+    """A meeting date ("2020-08-18") as an RFC 3339 time; the epoch for an item without a date."""
+    return f"{day[:10]}T00:00:00Z" if day else _NO_TIME
