@@ -71,15 +71,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def archive(data_dir: Path):
-    with Archive(data_dir) as archive:
-        yield archive
-
-
-@pytest.fixture(scope="module")
 def client(data_dir: Path):
     with TestClient(create_app(data_dir=data_dir)) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def archive(client: TestClient) -> Archive:
+    """The archive the app serves: the feeds must list what its methods answer."""
+    return client.app.state.web.archive
 
 
 def feed(client: TestClient, url: str, **kwargs) -> feedparser.FeedParserDict:
