@@ -640,7 +640,8 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the archive as a read-only web site: search, items, cases, budget points, meetings.
 
-    Danish labels; a JSON API under /api/ mirrors the command-line contract (see /api).
+    Danish labels; a JSON API under /api/ mirrors the command-line contract (see /api), and
+    Atom feeds follow a search, a case, a committee or a budget point (…/feed).
     Binds to 127.0.0.1 unless told otherwise.
     """
     from referat.web.server import run
