@@ -755,6 +755,13 @@ class Archive:
 
     @_store_errors
     @_reads
+    def committee_name(self, committee_slug: str) -> str | None:
+        """The committee a slug names ("oekonomiudvalget" → "Økonomiudvalget"), as its latest
+        meeting spells it; None when no meeting has it. For the committee's Atom feed."""
+        return store.feeds.committee_name(self.db, committee_slug)
+
+    @_store_errors
+    @_reads
     def budget_years(self) -> list[dict[str, Any]]:
         """Every year with a stored agreement or a citation."""
         return store.pages.budget_years(self.db)

@@ -608,12 +608,13 @@ def history(settings: Settings, subject: str, fmt: str) -> None:
 def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
     """Follow the municipal budget agreement ("Aftale om budget YEAR") into the decisions.
 
-    Without POINT: the agreement's points, each with how many items cite it and relate to it.
+    Without POINT: the agreement's points, each with how many items cite it and relate to it,
+    and the items citing the agreement as a whole (`year_only_items`; `year_only` counts them).
     With POINT (e.g. 5.3): the point's text and status, the items that cite it (`explicit`,
     with the quote), items about its subject that do not cite it (`suggested`, with a score and
     the words that matched), and items citing the year's agreement as a whole (`year_only`).
     """
-    from referat.render import budget_html, budget_markdown, budget_overview_text
+    from referat.render import budget_html, budget_markdown, budget_overview_html, budget_overview_markdown, budget_overview_text
 
     with open_archive(settings) as archive:
         result = archive.budget(year, point)
@@ -623,7 +624,8 @@ def budget(settings: Settings, year: int, point: str | None, fmt: str) -> None:
     if fmt == "json":
         print_json(result)
     elif point is None:
-        click.echo(budget_overview_text(result))
+        overview = {"text": budget_overview_text, "md": budget_overview_markdown, "html": budget_overview_html}[fmt]
+        click.echo(overview(result), nl=fmt == "text")
     elif fmt == "html":
         click.echo(budget_html(result), nl=False)
     else:
@@ -702,7 +704,8 @@ def party(settings: Settings, name: str | None, limit: int, fmt: str) -> None:
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the archive as a read-only web site: search, items, cases, budget points, meetings.
 
-    Danish labels; a JSON API under /api/ mirrors the command-line contract (see /api).
+    Danish labels; a JSON API under /api/ mirrors the command-line contract (see /api), and
+    Atom feeds follow a search, a case, a committee or a budget point (…/feed).
     Binds to 127.0.0.1 unless told otherwise.
     """
     from referat.web.server import run

@@ -1,9 +1,11 @@
 """Every human-readable rendering: parsed documents, hits, case histories (sagsforløb) and budget
-points, as text for the terminal, Markdown and HTML to paste, in Danish where a reader pastes it."""
+points, as text for the terminal, Markdown and HTML to paste, in Danish where a reader pastes it,
+and Atom feeds of agenda items."""
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from typing import Any
 
@@ -87,17 +89,70 @@ def hit_meta(hit: dict) -> str:
 
 def _hit_line(hit: dict) -> str:
     when = date_label(hit.get("meeting_date"))
-    return f"{hit['committee']}, {when}, punkt {hit['item_number']}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
+    return f"{hit['committee']}, {when}{_punkt(hit['item_number'])}: {hit['title']} — {outcome_label(hit.get('outcome'))}"
+
+
+_YEAR_ONLY_HEADING = "Sager der henviser til budgetaftalen som helhed"
+
+
+def _items_citing(count: int) -> str:
+    return f"{count} item cites" if count == 1 else f"{count} items cite"
 
 
 def budget_overview_text(result: dict) -> str:
+    """A year's agreement for the terminal: its points with their counts, then the items citing
+    the agreement as a whole."""
     lines = [f"Aftale om budget {result['year']}" + ("" if result["in_archive"] else " (the agreement itself is not in the archive)")]
     for p in result["points"]:
         title = p["title"] or "(title unknown: cited, but not in a stored agreement)"
         lines.append(f"  {p['point']:>6}  {title}  — {p['explicit']} citing, {p['suggested']} suggested")
     if result["year_only"]:
-        lines.append(f"  {result['year_only']} items cite the agreement as a whole")
+        lines.append(f"  {_items_citing(result['year_only'])} the agreement as a whole:")
+        lines += [f"    {_hit_line(h)}" for h in result["year_only_items"]]
     return "\n".join(lines)
+
+
+def budget_overview_markdown(result: dict) -> str:
+    """A year's agreement as Markdown: a table of its points, then the items citing it as a whole."""
+    lines = [f"## Aftale om budget {result['year']}", ""]
+    if not result["in_archive"]:
+        lines += ["Selve aftalen er ikke i arkivet; punkterne kendes, fordi dagsordenspunkter henviser til dem.", ""]
+    if result["points"]:
+        lines += ["| Punkt | Titel | Henvisninger | Forslag |", "|---|---|---:|---:|"]
+        lines += [f"| {p['point']} | {_cell(p['title'] or '(titel ukendt)')} | {p['explicit']} | {p['suggested']} |" for p in result["points"]]
+        lines.append("")
+    return "\n".join(lines + _hits_markdown(_YEAR_ONLY_HEADING, result["year_only_items"])) + "\n"
+
+
+def budget_overview_html(result: dict) -> str:
+    """The same as HTML (every piece of document text escaped)."""
+    e = _escape
+    parts = [f"<h2>Aftale om budget {e(result['year'])}</h2>"]
+    if not result["in_archive"]:
+        parts.append("<p>Selve aftalen er ikke i arkivet; punkterne kendes, fordi dagsordenspunkter henviser til dem.</p>")
+    if result["points"]:
+        parts.append("<table><thead><tr><th>Punkt</th><th>Titel</th><th>Henvisninger</th><th>Forslag</th></tr></thead><tbody>")
+        parts += [f"<tr><td>{e(p['point'])}</td><td>{e(p['title'] or '(titel ukendt)')}</td><td>{p['explicit']}</td><td>{p['suggested']}</td></tr>"
+                  for p in result["points"]]  # fmt: skip
+        parts.append("</tbody></table>")
+    return "\n".join(parts + _hits_html(_YEAR_ONLY_HEADING, result["year_only_items"])) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text in a Markdown table cell: one line, its pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _escape(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _hits_markdown(heading: str, hits: list[dict]) -> list[str]:
+    return [f"### {heading}", *([f"- {_hit_line(h)}" for h in hits] or ["- ingen"])]
+
+
+def _hits_html(heading: str, hits: list[dict]) -> list[str]:
+    return [f"<h3>{heading}</h3><ul>", *([f"<li>{_escape(_hit_line(h))}</li>" for h in hits] or ["<li>ingen</li>"]), "</ul>"]
 
 
 def budget_markdown(result: dict) -> str:
@@ -115,25 +170,20 @@ def budget_markdown(result: dict) -> str:
         lines.append(f"- {_hit_line(h)} (score {h['score']:.2f}; {why})")
     if not result["suggested"]:
         lines.append("- ingen")
-    lines += ["", "### Sager der henviser til budgetaftalen som helhed"]
-    lines += [f"- {_hit_line(h)}" for h in result["year_only"]] or ["- ingen"]
+    lines += ["", *_hits_markdown(_YEAR_ONLY_HEADING, result["year_only"])]
     return "\n".join(lines) + "\n"
 
 
 def budget_html(result: dict) -> str:
-    import html
-
-    e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    e = _escape
     parts = [f"<h2>Aftale om budget {e(result['year'])}, punkt {e(result['point'])}: {e(result['title'] or '(ikke i arkivet)')}</h2>"]
     if result.get("text"):
         parts.append(f"<p>{e(result['text'])}</p>")
     if result.get("status"):
         parts.append(f"<p><strong>Status:</strong> {e(result['status'])}</p>")
     for heading, key in (("Sager der henviser til punktet", "explicit"), ("Sager om samme emne (forslag)", "suggested"),
-                         ("Sager der henviser til budgetaftalen som helhed", "year_only")):  # fmt: skip
-        parts.append(f"<h3>{heading}</h3><ul>")
-        parts += [f"<li>{e(_hit_line(h))}</li>" for h in result[key]] or ["<li>ingen</li>"]
-        parts.append("</ul>")
+                         (_YEAR_ONLY_HEADING, "year_only")):  # fmt: skip
+        parts += _hits_html(heading, result[key])
     return "\n".join(parts) + "\n"
 
 
@@ -243,3 +293,90 @@ def loose_ends_text(result: dict[str, Any]) -> str:
         number = f", punkt {m['item_number']}" if m.get("item_number") is not None else ""
         lines.append(f"  {m['body']}, {date_label(m['date'])}{number} — cited by {len(m['cited_by'])} item(s)")
     return "\n".join(lines)
+
+
+# -- Atom feeds (RFC 4287) ---------------------------------------------------------------------
+
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+FEED_ENTRIES = 50  # a feed is the newest items, not an archive
+TAG = "tag:referat,2024:"  # ids are tag URIs (RFC 4151): not addresses, so a new host name keeps them
+_ATOM = "http://www.w3.org/2005/Atom"
+_REFERAT = TAG + "ns"  # the namespace of the item fields a program may want one by one
+_NO_TIME = "1970-01-01T00:00:00Z"
+# XML 1.0 forbids every control character but tab and the line ends (and U+FFFE/FFFF, surrogates):
+# a minuted text with a stray form feed or NUL would make the whole feed unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def atom_feed(feed: dict[str, Any]) -> bytes:
+    """An Atom feed of agenda items, UTF-8 bytes.
+
+    `feed` is a plain dict: `key` (what the feed follows, e.g. "case/15.00.00-P05-4-20": its id is
+    `tag:referat,2024:feed/<key>`, the same on every host and request), `title`, `self_url` (the
+    feed's own absolute address), `alternate_url` (the page it mirrors) and `entries`: HIT dicts
+    (`referat search --format json`'s hits) each with `url`, the absolute address of its page.
+
+    Entries are the newest `FEED_ENTRIES` items by meeting date (committee and item number break
+    ties), each with the title, the committee as author, a summary line (committee, date, item
+    number, case number, outcome), the decision as escaped text content, the outcome and
+    committee as categories, and the same fields one by one in the referat namespace. An entry's
+    id is `tag:referat,2024:item/<item uid>`, and the uid is made of committee, date and number,
+    so it survives a re-ingest or a reparse.
+
+    `updated` is the meeting date (midnight UTC), never the time a document was ingested: a
+    re-ingest, a reparse or a `reindex` would otherwise make every reader show old decisions as
+    new. The feed's own `updated` is its newest entry's (the epoch for an empty feed), so two
+    requests of an unchanged archive give the same bytes. ElementTree writes the XML, so every
+    text is escaped; control characters XML 1.0 cannot carry are dropped first."""
+    from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+    entries = sorted(feed["entries"], key=lambda h: (h.get("committee") or "", h.get("item_number") or 0, h["id"]))
+    entries = sorted(entries, key=lambda h: h.get("meeting_date") or "", reverse=True)[:FEED_ENTRIES]
+    root = Element("feed", {"xmlns": _ATOM, "xmlns:referat": _REFERAT, "xml:lang": "da"})
+
+    def add(parent: Element, tag: str, text: Any = None, **attrs: Any) -> Element:
+        element = SubElement(parent, tag, {k.rstrip("_"): _xml(v) for k, v in attrs.items() if v is not None})
+        if text is not None:
+            element.text = _xml(text)
+        return element
+
+    add(root, "id", TAG + "feed/" + _tag_part(feed["key"]))
+    add(root, "title", feed["title"], type="text")
+    add(root, "updated", _atom_time(entries[0].get("meeting_date")) if entries else _NO_TIME)
+    add(root, "link", rel="self", type="application/atom+xml", href=feed["self_url"])
+    add(root, "link", rel="alternate", type="text/html", href=feed["alternate_url"])
+    add(add(root, "author"), "name", "referat")
+    add(root, "generator", "referat")
+    for hit in entries:
+        entry = add(root, "entry")
+        add(entry, "id", TAG + _tag_part(f"{hit.get('kind') or 'item'}/{hit['id']}"))
+        add(entry, "title", hit["title"], type="text")
+        add(entry, "link", rel="alternate", type="text/html", href=hit["url"])
+        add(entry, "updated", _atom_time(hit.get("meeting_date")))
+        if hit.get("committee"):
+            add(add(entry, "author"), "name", hit["committee"])
+            add(entry, "category", scheme=TAG + "committee", term=hit["committee"])
+        add(entry, "category", scheme=TAG + "outcome", term=hit.get("outcome") or "none", label=outcome_label(hit.get("outcome")))
+        add(entry, "summary", hit_meta(hit), type="text")
+        add(entry, "content", (hit.get("decision") or "").strip() or "Ingen beslutning i referatet.", type="text")
+        for name in ("committee", "meeting_date", "item_number", "case_number", "outcome"):
+            if hit.get(name) is not None:
+                add(entry, "referat:" + name, hit[name])
+    indent(root)  # a person reading the feed sees its structure; no element holds mixed content
+    return tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _xml(value: Any) -> str:
+    return _NOT_XML.sub("", str(value))
+
+
+def _tag_part(text: str) -> str:
+    """The specific part of a tag URI: characters a URI may not hold, percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(_xml(text), safe="/?=&,.:-_~")
+
+
+def _atom_time(day: str | None) -> str:
+    """A meeting date ("2020-08-18") as an RFC 3339 time; the epoch for an item without a date."""
+    return f"{day[:10]}T00:00:00Z" if day else _NO_TIME

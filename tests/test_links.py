@@ -103,6 +103,39 @@ def test_overview_counts(samples):
     assert by_point["2.3"]["title"] is None  # cited, but not a point of the stored accounts document
 
 
+AUTISM = "Beskæftigelsesindsats for borgere med autisme"  # cites "budget 2018" without a point
+
+
+def test_year_overview_lists_the_items_citing_the_agreement_as_a_whole(samples):
+    o = samples.budget(2018)
+    assert o["year_only"] == 1  # the count scripts read stays beside the list
+    assert ids(o["year_only_items"]) == [UID_2019.format(8)]
+    assert o["year_only_items"][0]["title"] == AUTISM and o["year_only_items"][0]["committee"]
+    assert samples.budget(2019)["year_only_items"] == samples.budget(2019, "5.3")["year_only"]  # the same HIT dicts
+
+
+def test_budget_year_command_lists_its_year_only_items(samples):
+    import json
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--data", str(samples.data_dir), "budget", "2018", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    text = run()
+    assert "1 item cites the agreement as a whole:" in text
+    assert f"Erhvervs- og Beskæftigelsesudvalget, 11. juni 2019, punkt 8: {AUTISM}" in text
+    data = json.loads(run("--format", "json"))
+    assert data["year_only"] == 1 and [h["id"] for h in data["year_only_items"]] == [UID_2019.format(8)]
+    md = run("--format", "md")
+    assert md.startswith("## Aftale om budget 2018\n")
+    assert f"### Sager der henviser til budgetaftalen som helhed\n- Erhvervs- og Beskæftigelsesudvalget, 11. juni 2019, punkt 8: {AUTISM}" in md
+    html = run("--format", "html")
+    assert html.startswith("<h2>Aftale om budget 2018</h2>") and f"<li>Erhvervs- og Beskæftigelsesudvalget, 11. juni 2019, punkt 8: {AUTISM}" in html
+    points = CliRunner().invoke(cli, ["--data", str(samples.data_dir), "budget", "2019", "--format", "md"]).output
+    assert "| 5.3 | Flere indvandrere i job | 1 | 1 |" in points
+
+
 def test_unresolved_treatments_say_they_are_not_in_the_archive(samples):
     h = samples.history("15.00.00-P05-4-20")
     assert h["unresolved"] == [{"body": "Erhvervs- og Beskæftigelsesudvalget", "date": "2020-05-12", "item_number": 3,

@@ -321,6 +321,16 @@ def test_budget_years_and_year_overview(client):
     assert "status noteret" in year
 
 
+def test_budget_year_lists_the_items_citing_the_agreement_as_a_whole(client, archive):
+    body = get(client, "/budget/2018").text
+    assert_accessible(body, "/budget/2018")
+    assert "Dagsordenspunkter, der henviser til aftalen som helhed" in body
+    assert f'href="/punkt/{UID_2019.format(8)}"' in body and "Beskæftigelsesindsats for borgere med autisme" in body
+    year = get(client, "/budget/2019").text
+    for hit in archive.budget(2019)["year_only_items"]:
+        assert f'href="/punkt/{hit["id"]}"' in year
+
+
 def test_budget_point_page(client, archive):
     body = get(client, "/budget/2019/5.3").text
     assert_accessible(body, "5.3")

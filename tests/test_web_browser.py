@@ -164,3 +164,16 @@ def test_phone_width_has_no_sideways_scrolling(browser, server, path, tmp_path):
         page.screenshot(path=str(Path(os.environ["REFERAT_SCREENSHOTS"]) / (path.strip("/").replace("/", "_").replace("?", "_") + "-390.png")))
     context.close()
     assert width <= 390, (path, width)
+
+
+def test_search_page_offers_its_atom_feed(page):
+    page.goto("/soeg?q=indvandrere")
+    link = page.get_by_role("link", name="Abonnér (Atom)")
+    href = link.get_attribute("href")
+    assert href == "/soeg/feed?q=indvandrere"
+    assert page.locator('head link[rel=alternate][type="application/atom+xml"]').get_attribute("href") == href
+    response = page.request.get(href)  # with the browser's own HTTP stack, against the real server
+    assert response.status == 200 and response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    body = response.text()
+    assert body.startswith("<?xml") and "<title type=\"text\">Indsatser for ledige med ikke-vestlig baggrund</title>" in body
+    assert f"{page.url.split('/soeg')[0]}/punkt/{UID_2020_6}" in body  # absolute links under the server's own address

@@ -7,7 +7,8 @@ Building (inside a link run of `referat.links.build`):
   weighted share of the point's distinctive words the item contains, and the evidence lists them
   (or the meeting the point's status note names).
 
-Reading: `budget_overview(2019)` gives the year's points with their counts; `budget_point(2019,
+Reading: `budget_overview(2019)` gives the year's points with their counts and the items citing
+the agreement as a whole; `budget_point(2019,
 "5.3")` the point's text and status and three lists of items: `explicit` (the quote shows where),
 `suggested` (score and evidence from the stored links), and `year_only` (they cite the year's
 agreement as a whole). A point cited by items but whose agreement is not in the archive still
@@ -178,8 +179,10 @@ def _point_key(point: str) -> tuple[int, ...]:
 
 
 def budget_overview(db, year: int) -> dict[str, Any] | None:
-    """The year's points with how many items cite each (explicit) and relate to each (suggested);
-    None for a year outside `BUDGET_YEARS` (never a query: such years once overflowed SQLite)."""
+    """The year's points with how many items cite each (explicit) and relate to each (suggested),
+    and the items citing the agreement as a whole (`year_only` their count, as scripts have read it,
+    `year_only_items` the HIT dicts, oldest first); None for a year outside `BUDGET_YEARS` (never a
+    query: such years once overflowed SQLite)."""
     if year not in BUDGET_YEARS:
         return None
     stored, explicit, year_only = queries.year_counts(db, year, SUGGESTED)
@@ -190,7 +193,7 @@ def budget_overview(db, year: int) -> dict[str, Any] | None:
         if point not in known:
             points.append({"point": point, "title": None, "status": None, "explicit": n, "suggested": 0})
     points.sort(key=lambda p: _point_key(p["point"]))
-    return {"year": year, "in_archive": stored is not None, "points": points, "year_only": year_only}
+    return {"year": year, "in_archive": stored is not None, "points": points, "year_only": len(year_only), "year_only_items": year_only}
 
 
 def budget_point(db, year: int, point: str) -> dict[str, Any] | None:

@@ -13,9 +13,9 @@ from referat.store.cases import column_hits
 from referat.store.schema import BudgetAgreementRow, BudgetPointRow, BudgetRefRow, ItemRow, LinkRow
 
 
-def year_counts(db: Engine, year: int, suggested_kind: str) -> tuple[list[dict[str, Any]] | None, Counter, int]:
+def year_counts(db: Engine, year: int, suggested_kind: str) -> tuple[list[dict[str, Any]] | None, Counter, list[dict[str, Any]]]:
     """(the stored agreement's points with their suggested-link counts, or None when the
-    agreement is not stored; citing items per point; items citing only the year)."""
+    agreement is not stored; citing items per point; HIT dicts of the items citing only the year)."""
     with Session(db) as session:
         agreement = session.scalar(
             select(BudgetAgreementRow).where(BudgetAgreementRow.year == year).options(selectinload(BudgetAgreementRow.points))
@@ -23,7 +23,7 @@ def year_counts(db: Engine, year: int, suggested_kind: str) -> tuple[list[dict[s
         explicit = Counter(
             p for (p,) in session.execute(select(BudgetRefRow.point).where(BudgetRefRow.year == year, BudgetRefRow.point.is_not(None)))
         )
-        year_only = session.scalar(select(func.count()).select_from(BudgetRefRow).where(BudgetRefRow.year == year, BudgetRefRow.point.is_(None))) or 0
+        year_only = year_only_items(session, year)  # the parser keeps one year-only reference an item
         if agreement is None:
             return None, explicit, year_only
         suggested = dict(session.execute(

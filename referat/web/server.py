@@ -5,6 +5,9 @@
   `/budget/<year>/<point>`), a meeting (`/moede/<committee-slug>/<yyyy-mm-dd>`), the original
   document (`/dokument/<sha256>`), and the JSON API under `/api/` (the CLI contract's shapes),
   documented at `/api`.
+- Atom feeds of the newest items: a search (`/soeg/feed?…`, `/soeg?…&format=atom`,
+  `/api/search?…&format=atom`), a case or KLE prefix (`/sag/<number>/feed`), a committee
+  (`/udvalg/<committee-slug>/feed`) and a budget point (`/budget/<year>/<point>/feed`).
 - GET (and HEAD) only; everything from the minutes is escaped by Jinja2's autoescape (the search
   snippet, already escaped with `<mark>`, is the one field rendered as markup); a strict
   Content-Security-Policy on every response; errors are Danish pages, never tracebacks.
@@ -39,7 +42,8 @@ from starlette.staticfiles import StaticFiles
 from referat.archive import Archive, FilterError, search_request
 from referat.errors import ReferatError
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS, item_dict, slug
-from referat.render import date_label, history_html, history_markdown, outcome_label, party_name, position_label
+from referat.render import (ATOM_MEDIA_TYPE, FEED_ENTRIES, atom_feed, date_label, history_html, history_markdown, outcome_label,
+                            party_name, position_label)
 from referat.settings import BUDGET_YEARS, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -123,6 +127,37 @@ def party_url(letter: str) -> str:
 
 def budget_url(year: Any, point: str | None = None) -> str:
     return f"/budget/{urlpart(year)}" + (f"/{urlpart(point)}" if point else "")
+
+
+def committee_feed_url(committee_slug: str) -> str:
+    return f"/udvalg/{urlpart(committee_slug)}/feed"
+
+
+def search_url(request: Any, path: str = "/soeg") -> str:
+    """The search page's address for a checked search request (newest first), or, with another
+    path, its feed's ("/soeg/feed") or the feed's key ("search"): the same search gives the same
+    feed whether asked for by the page's or the API's parameter names."""
+    f = request.filters
+    pairs = [("q", request.query), ("udvalg", f.committee), ("fra", f.date_from.isoformat() if f.date_from else None),
+             ("til", f.date_to.isoformat() if f.date_to else None), ("beslutning", f.outcome), ("sag", f.case_prefix)]  # fmt: skip
+    if path == "/soeg":
+        pairs.append(("sort", "dato"))
+    query = urlencode([(k, v) for k, v in pairs if v])
+    return path + ("?" + query if query else "")
+
+
+def search_feed_title(request: Any) -> str:
+    """A search in words: "Søgning: »budget«, Økonomiudvalget, fra 1. januar 2020"."""
+    f = request.filters
+    parts = [f"»{request.query}«" if request.query else "", f.committee or "", f"fra {dansk_dato(f.date_from)}" if f.date_from else "",
+             f"til {dansk_dato(f.date_to)}" if f.date_to else "", udfald(None if f.outcome == "none" else f.outcome) if f.outcome else "",
+             f"sag {f.case_prefix}" if f.case_prefix else ""]  # fmt: skip
+    shown = ", ".join(p for p in parts if p)
+    return f"Søgning: {shown}" if shown else "Nyeste dagsordenspunkter"
+
+
+def budget_feed_title(point: dict[str, Any]) -> str:
+    return f"Aftale om budget {point['year']}, punkt {point['point']}" + (f": {point['title']}" if point.get("title") else "")
 
 
 def _environment() -> Environment:
@@ -244,6 +279,7 @@ class Web:
 
     def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("title", "")
+        context.setdefault("feed", None)  # {"url", "title"}: the page's Atom feed, linked in the head
         html = self.env.get_template(template).render(request_path=request.url.path, **context)
         return HTMLResponse(html, status_code=status_code)
 
@@ -259,15 +295,15 @@ class Web:
 
     # -- search -----------------------------------------------------------------------------
 
-    def search_page(self, request: Request) -> Response:
-        p = request.query_params
-        page_no = whole_number(p.get("side"), 1, MAX_PAGE, 1)
-        if page_no is None:
-            return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
+    def page_search(self, p: Any, **window: Any) -> tuple[Any, dict[str, Any], list[str], dict[str, str]]:
+        """The search page's parameters (q, udvalg, fra, til, beslutning, sag, sort) as a checked
+        request: (the request, what was asked, the problems pointed out, the page's URL state).
+        `window` (limit, offset, sort) overrides what the parameters ask. A reader's mistake in one
+        field is pointed out and that field left out; the rest still searches."""
         asked = dict(query=p.get("q", "").strip()[:MAX_QUERY], committee=p.get("udvalg") or None, date_from=p.get("fra") or None,
                      date_to=p.get("til") or None, outcome=p.get("beslutning") or None, case=p.get("sag") or None,
-                     sort="date" if p.get("sort") == "dato" else "relevance", limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)  # fmt: skip
-        # A reader's mistake in one field is pointed out and that field left out; the rest still searches.
+                     sort="date" if p.get("sort") == "dato" else "relevance")  # fmt: skip
+        asked.update(window)
         problems: list[str] = []
         while True:
             try:
@@ -278,12 +314,23 @@ class Web:
                     raise
                 problems.append(_LENIENT[error.source])
                 asked[{"from": "date_from", "to": "date_to"}.get(error.source, error.source)] = None
+        f = request_.filters
+        state = {k: v for k, v in (("q", request_.query), ("udvalg", asked["committee"] or ""), ("fra", f.date_from.isoformat() if f.date_from else ""),
+                                   ("til", f.date_to.isoformat() if f.date_to else ""), ("beslutning", f.outcome or ""),
+                                   ("sag", asked["case"] or ""), ("sort", "dato" if request_.sort == "date" else "")) if v}  # fmt: skip
+        return request_, asked, problems, state
+
+    def search_page(self, request: Request) -> Response:
+        p = request.query_params
+        if p.get("format") == "atom":
+            return self.search_feed(request)
+        page_no = whole_number(p.get("side"), 1, MAX_PAGE, 1)
+        if page_no is None:
+            return self.bad_request(request, f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}.")
+        request_, asked, problems, state = self.page_search(p, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
         q, f = request_.query, request_.filters
         committee, case, outcome, sort = asked["committee"], asked["case"], f.outcome, request_.sort
         date_from, date_to = f.date_from, f.date_to
-        state = {k: v for k, v in (("q", q), ("udvalg", committee or ""), ("fra", date_from.isoformat() if date_from else ""),
-                                   ("til", date_to.isoformat() if date_to else ""), ("beslutning", outcome or ""),
-                                   ("sag", case or ""), ("sort", "dato" if sort == "date" else "")) if v}  # fmt: skip
 
         def link(**changes: str | None) -> str:
             new = dict(state)
@@ -299,7 +346,8 @@ class Web:
         if not q and not filtered:
             front = self.archive.overview()
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
-                             recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS)  # fmt: skip
+                             recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS,
+                             feed={"url": "/soeg/feed", "title": search_feed_title(request_)})  # fmt: skip
         result = self.search(request_)
         pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
 
@@ -307,11 +355,13 @@ class Web:
             return link() + ("&" if "?" in link() else "?") + f"side={n}" if n > 1 else link()
 
         years = sorted(result["facets"].get("year", {}).items(), key=lambda kv: kv[0], reverse=True)
+        feed = {"url": search_url(request_, "/soeg/feed"), "title": search_feed_title(request_)}
         return self.page(
             request, "search.html", title=(f"{q} – søgning" if q else "Søgning"), state=state, q=q, result=result,
             problems=problems, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case,
             sort=sort, page_no=page_no, pages=pages, page_link=page_link, link=link, year_facet=years,
             outcomes=OUTCOME_FILTERS, did_you_mean_link=link(q=result["did_you_mean"]) if result.get("did_you_mean") else None,
+            feed=feed,
         )  # fmt: skip
 
     # -- items, meetings, documents ------------------------------------------------------------
@@ -332,7 +382,8 @@ class Web:
         found = self.archive.meeting(request.path_params["committee"], day) if day else None
         if found is None:
             return self.not_found(request, "Mødet findes ikke i arkivet.")
-        return self.page(request, "meeting.html", title=f"{found['committee']}, {dansk_dato(found['date'])}", meeting=found)
+        return self.page(request, "meeting.html", title=f"{found['committee']}, {dansk_dato(found['date'])}", meeting=found,
+                         feed={"url": committee_feed_url(found["committee_slug"]), "title": found["committee"]})  # fmt: skip
 
     def document(self, request: Request) -> Response:
         sha = request.path_params["sha256"].lower()
@@ -375,7 +426,7 @@ class Web:
             return self.not_found(request, "Sagen findes ikke i arkivet.")
         title = (history or {}).get("title") or f"Sag {number}"
         return self.page(request, "case.html", title=f"Sag {number}", number=number, heading=title, history=history,
-                         case=case, listing=listing)  # fmt: skip
+                         case=case, listing=listing, feed={"url": case_url(number) + "/feed", "title": f"Sag {number}"})  # fmt: skip
 
     def case_download(self, request: Request, number: str, fmt: str) -> Response:
         history = self.archive.history(number) if number else None
@@ -408,7 +459,62 @@ class Web:
         result = self.archive.budget(year, point) if re.fullmatch(r"\d+(\.\d+)*", point) else None
         if not result:
             return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
-        return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result)
+        return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result,
+                         feed={"url": budget_url(year, point) + "/feed", "title": budget_feed_title(result)})  # fmt: skip
+
+    # -- Atom feeds -----------------------------------------------------------------------------
+    # Every feed is the newest agenda items of something a page shows, read through the same
+    # Archive method as that page; `referat.render.atom_feed` writes it.
+
+    def feed(self, request: Request, key: str, title: str, alternate: str, hits: list[dict]) -> Response:
+        """An Atom feed of these hits (items only: the others have no item page), linking to pages
+        under the request's own base URL."""
+        base = str(request.base_url).rstrip("/")
+        entries = [{**h, "url": base + item_url(h["id"])} for h in hits if h.get("kind", "item") == "item"]
+        body = atom_feed({"key": key, "title": title, "self_url": str(request.url), "alternate_url": base + alternate, "entries": entries})
+        return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+    def search_feed(self, request: Request) -> Response:
+        """`/soeg/feed?…` and `/soeg?…&format=atom`: the search page's search, newest first."""
+        request_, _, _, _ = self.page_search(request.query_params, sort="date", limit=FEED_ENTRIES, offset=0)
+        return self.search_results_feed(request, request_)
+
+    def search_results_feed(self, request: Request, request_: Any) -> Response:
+        hits = self.search(request_)["hits"]
+        return self.feed(request, search_url(request_, "search"), search_feed_title(request_), search_url(request_), hits)
+
+    def case_feed(self, request: Request) -> Response:
+        """`/sag/<number>/feed`: the items under a case number or KLE prefix, as the case page lists them."""
+        number = request.path_params["number"].strip()
+        kle = self.archive.case_number_parts(number) if number else None
+        if kle is not None and kle["year"] is None:  # a prefix may hold thousands: the newest through the index
+            hits = self.search("", case=number, sort="date", limit=FEED_ENTRIES)["hits"]
+        else:
+            hits = self.archive.case(number)["items"] if number else []
+        if not hits:
+            return self.not_found(request, "Sagen findes ikke i arkivet.")
+        key = "case/" + re.sub(r"\s+", "", number).upper()  # "15.00.00-p05" is the same feed as "15.00.00-P05"
+        return self.feed(request, key, f"Sag {number}", case_url(number), hits)
+
+    def committee_feed(self, request: Request) -> Response:
+        """`/udvalg/<committee-slug>/feed`: the committee's newest items (there is no committee page:
+        the alternate link is the search filtered to it)."""
+        committee_slug = request.path_params["committee"]
+        name = self.archive.committee_name(committee_slug)
+        if name is None:
+            return self.not_found(request, "Udvalget findes ikke i arkivet.")
+        request_ = search_request("", committee=name, sort="date", limit=FEED_ENTRIES)
+        hits = self.search(request_)["hits"]
+        return self.feed(request, f"committee/{committee_slug}", name, search_url(request_), hits)
+
+    def budget_feed(self, request: Request) -> Response:
+        """`/budget/<year>/<point>/feed`: the items that cite the point and those about its subject."""
+        year, point = request.path_params["year"], request.path_params["point"].strip().rstrip(".")
+        result = self.archive.budget(year, point) if re.fullmatch(r"\d+(\.\d+)*", point) else None
+        if not result:
+            return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
+        return self.feed(request, f"budget/{year}/{point}", budget_feed_title(result), budget_url(year, point),
+                         result["explicit"] + result["suggested"])  # fmt: skip
 
     # -- loose ends -----------------------------------------------------------------------------
 
@@ -464,13 +570,22 @@ class Web:
 
     def api_search(self, request: Request) -> Response:
         p = request.query_params
+        fmt = p.get("format") or "json"
+        if fmt not in ("json", "atom"):
+            return self.bad_request(request, f"format: {fmt!r} is not a format; use json or atom.")
+        if fmt == "atom" and p.get("kind") not in (None, "", "item"):
+            return self.bad_request(request, "kind: an Atom feed lists agenda items; leave kind out or use kind=item.")
+        # A feed is the newest items (at most FEED_ENTRIES): sort and offset do not apply to it.
+        window = dict(sort="date", limit=p.get("limit") or FEED_ENTRIES, offset=0, max_limit=FEED_ENTRIES) if fmt == "atom" else \
+            dict(sort=p.get("sort"), limit=p.get("limit"), offset=p.get("offset"), max_limit=API_MAX_LIMIT)  # fmt: skip
         try:
             asked = search_request(p.get("q", ""), committee=p.get("committee"), date_from=p.get("from"), date_to=p.get("to"),
-                                   outcome=p.get("outcome"), case=p.get("case"), kind=p.get("kind"), sort=p.get("sort"),
-                                   limit=p.get("limit"), offset=p.get("offset"), max_limit=API_MAX_LIMIT, max_query=MAX_QUERY,
-                                   require_subject=True)  # fmt: skip
+                                   outcome=p.get("outcome"), case=p.get("case"), kind=p.get("kind"), max_query=MAX_QUERY,
+                                   require_subject=True, **window)  # fmt: skip
         except FilterError as error:
             return self.bad_request(request, f"{error.source}: {error.problem}.")
+        if fmt == "atom":
+            return self.search_results_feed(request, asked)
         return _json(self.search(asked))
 
     def api_case(self, request: Request) -> Response:
@@ -572,10 +687,14 @@ def create_app(
     routes = [
         get("/", web.search_page),
         get("/soeg", web.search_page),
+        get("/soeg/feed", web.search_feed),
         get("/punkt/{uid:path}", web.item_page),
+        get("/sag/{number:path}/feed", web.case_feed),
         get("/sag/{number:path}", web.case_page),
+        get("/udvalg/{committee}/feed", web.committee_feed),
         get("/budget", web.budget_years),
         get("/budget/{year:int}", web.budget_year),
+        get("/budget/{year:int}/{point:path}/feed", web.budget_feed),
         get("/budget/{year:int}/{point:path}", web.budget_point),
         get("/moede/{committee}/{day}", web.meeting_page),
         get("/dokument/{sha256}", web.document),
