@@ -823,6 +823,72 @@ class Archive:
         """How many stored documents an older parser read (their originals can be read again)."""
         return store.outdated_documents(self.db, pipeline.parser_version())
 
+    # -- watches: standing questions and what a run delivers ---------------------------------------
+
+    @_store_errors
+    def add_watch(self, query: str = "", **subject: Any) -> dict[str, Any]:
+        """A new watch on a search (query and filters), a case, a budget point or a committee (see
+        `referat.watches.define`); items stored from now on are its news. `FilterError` names an
+        option that cannot be used."""
+        from referat.store.watches import add_watch
+        from referat.watches import define
+
+        watch = define(query, **subject)
+        with self.writing():  # the watermark is the highest item id with no document half-stored
+            return add_watch(self.db, watch.kind, watch.label, watch.query)
+
+    @_store_errors
+    def watches(self) -> list[dict[str, Any]]:
+        """Every watch, oldest first: id, kind, label, query, created_at, last_run_at, sent."""
+        from referat.store.watches import list_watches
+
+        return list_watches(self.db)
+
+    @_store_errors
+    def remove_watch(self, watch_id: int) -> dict[str, Any] | None:
+        """Delete a watch and its record of what it delivered; None when there is no such watch."""
+        from referat.store.watches import remove_watch
+
+        with self.writing():
+            return remove_watch(self.db, watch_id)
+
+    @_store_errors
+    def run_watches(self, *, dry_run: bool = False, deliver: Callable[[dict[str, Any]], None] | None = None,
+                    mail: Any = None) -> dict[str, Any]:  # fmt: skip
+        """What is new to every watch since its last run, delivered and remembered.
+
+        With `mail` (a `referat.settings.MailSettings`) and anything new, one digest is mailed;
+        otherwise `deliver(report)` (printing, say) is called. Only after either succeeded are the
+        delivered items recorded and every watch moved on, in one transaction: a failed mail
+        (`MailError`) or a `deliver` that raises records nothing. `dry_run` mails and records
+        nothing. The report is `{"watches": [{"id", "label", "kind", "query", "new": [HIT...],
+        "window_full"}], "total_new", "mailed", "dry_run", "refused"}`.
+
+        The run holds the write lock throughout (on PostgreSQL also a server-wide lock), so a
+        second run waits `lock_timeout` seconds and then gets `ArchiveBusy`, and no document
+        is stored between what it reads and what it records.
+        """
+        from referat.store.watches import record_run, run_lock
+        from referat.watches import collect
+
+        with self.writing(), run_lock(self.db, self.lock_timeout) as got:
+            if not got:
+                raise ArchiveBusy("another referat process is running the watches of this database; try again when it finishes")
+            if self._has_owed_work():  # the index and links must hold every stored item first
+                self._finish_owed_work()
+            found = collect(self)
+            report = {**found.report, "dry_run": dry_run, "refused": []}
+            if mail is not None and report["total_new"] and not dry_run:
+                from referat.mail import send_digest
+
+                report["refused"] = send_digest(report, mail)
+                report["mailed"] = True
+            elif deliver is not None:
+                deliver(report)
+            if not dry_run:
+                record_run(self.db, found.delivered, found.upto, found.started)
+        return report
+
 
 def search_index_only(settings: Settings, request: SearchRequest) -> dict[str, Any] | None:
     """The search `referat search` tries first: the live embedded index alone, without opening the

@@ -713,6 +713,165 @@ def serve(settings: Settings, host: str, port: int) -> None:
     run(settings, host=host, port=port)
 
 
+# -- watches ----------------------------------------------------------------------------------------
+
+WATCH_RUN_UNFINISHED = {"watches": [], "total_new": None, "mailed": False}
+
+
+def _usage(error: Any) -> OneLineUsageError:
+    """A `FilterError` from a watch's options as a one-line usage error naming the option."""
+    return OneLineUsageError(error.problem if error.source == "q" else f"--{error.source}: {error.problem}")
+
+
+@cli.group()
+def watch() -> None:
+    """Standing questions: be told about new items on a search, a case, a budget point or a committee.
+
+    A watch sees the items stored after it was made. `referat watch run` prints (or mails, as
+    one digest) what is new to every watch since its last run and remembers what it delivered,
+    so a new version of a document is not delivered again. Safe to run from cron.
+
+    \b
+    Examples:
+      referat watch add "ledige" --committee "Erhvervs- og Beskæftigelsesudvalget"
+      referat watch add --case 15.00.00-P05
+      referat watch add --budget 2019 5.3
+      referat watch add --committee Økonomiudvalget
+      referat watch run --mail-to jens@example.dk --smtp-host mail.example.dk --smtp-starttls
+    """
+
+
+@watch.command("add")
+@click.argument("query", nargs=-1)
+@click.option("--committee", help="With QUERY: only this committee. Alone: every item of this committee.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="With QUERY: meetings on or after this date.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="With QUERY: meetings on or before this date.")
+@click.option("--outcome", type=click.Choice(OUTCOME_FILTERS), help="With QUERY: only items with this decision outcome.")
+@click.option("--case", "case", metavar="NUMBER-OR-PREFIX", help="With QUERY: only under this case prefix. Alone: every item filed under it.")
+@click.option("--kind", type=click.Choice(KIND_FILTERS), default=None, help="With QUERY: `item` (a watch follows agenda items).")
+@click.option("--budget", nargs=2, type=(BoundedInt(BUDGET_YEARS.start, BUDGET_YEARS.stop - 1), str), default=None,
+              metavar="YEAR POINT", help="The items that cite a budget agreement's point or deal with it (e.g. 2019 5.3).")
+@click.option("--label", help="What to call the watch in lists and mails (default: its subject).")
+@wait_option
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+@json_errors
+def watch_add(settings: Settings, query: tuple[str, ...], committee, date_from, date_to, outcome, case, kind, budget,
+              label: str | None, wait: float, fmt: str) -> None:  # fmt: skip
+    """Watch one subject: a QUERY with any filters, or one of --case, --budget YEAR POINT, --committee.
+
+    Items stored from now on are what the watch reports; the archive as it stands is not news.
+    """
+    from referat.archive import FilterError
+
+    with open_archive(settings, wait, check_parser=False) as archive:
+        try:
+            added = archive.add_watch(" ".join(query), committee=committee, date_from=date_from, date_to=date_to,
+                                      outcome=outcome, case=case, kind=kind, budget=budget, label=label)  # fmt: skip
+        except FilterError as error:
+            raise _usage(error) from None
+    if fmt == "json":
+        print_json(added)
+    else:
+        click.echo(f"Added watch {added['id']} ({added['kind']}): {added['label']}")
+
+
+@watch.command("list")
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+@json_errors
+def watch_list(settings: Settings, fmt: str) -> None:
+    """Every watch: its id, kind, label, when it was made and last run, how many items it delivered."""
+    from referat.render import watch_list_text
+
+    with open_archive(settings, check_parser=False) as archive:
+        watches = archive.watches()
+    if fmt == "json":
+        print_json({"watches": watches})
+    else:
+        click.echo(watch_list_text(watches))
+
+
+@watch.command("remove")
+@click.argument("watch_id", metavar="ID", type=BoundedInt(1, MAX_OFFSET))
+@wait_option
+@click.pass_obj
+@reports_errors
+def watch_remove(settings: Settings, watch_id: int, wait: float) -> None:
+    """Remove a watch (ID as `referat watch list` shows it) and its record of what it delivered."""
+    with open_archive(settings, wait, check_parser=False) as archive:
+        removed = archive.remove_watch(watch_id)
+    if removed is None:
+        _not_found(f"no watch with id {watch_id}; `referat watch list` shows them")
+    click.echo(f"Removed watch {watch_id} ({removed['kind']}): {removed['label']}")
+
+
+@watch.command("run")
+@click.option("--dry-run", is_flag=True, help="Show what is new; mail nothing and remember nothing.")
+@click.option("--mail-to", multiple=True, metavar="ADDR",
+              help="Mail the digest here instead of printing it; repeat for more (env REFERAT_MAIL_TO, comma-separated).")
+@click.option("--smtp-host", metavar="HOST", help="SMTP server (env REFERAT_SMTP_HOST; default localhost).")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="(env REFERAT_SMTP_PORT; default 25, 587 with --smtp-starttls, 465 with --smtp-ssl)")
+@click.option("--smtp-user", metavar="USER", help="Log in as this user (env REFERAT_SMTP_USER).")
+@click.option("--smtp-password-env", metavar="VAR", default="REFERAT_SMTP_PASSWORD", show_default=True,
+              help="The environment variable holding the SMTP password (never an option: it would show in the process list).")
+@click.option("--smtp-from", metavar="ADDR", help="The sender (env REFERAT_SMTP_FROM; default referat@<this host>).")
+@click.option("--smtp-starttls", is_flag=True, help="Encrypt the connection with STARTTLS.")
+@click.option("--smtp-ssl", is_flag=True, help="Connect with TLS from the start (SMTPS).")
+@wait_option
+@output_format("text", "json")
+@click.pass_obj
+@reports_run_errors(WATCH_RUN_UNFINISHED)
+def watch_run(settings: Settings, dry_run: bool, mail_to: tuple[str, ...], smtp_host, smtp_port, smtp_user, smtp_password_env,
+              smtp_from, smtp_starttls: bool, smtp_ssl: bool, wait: float, fmt: str) -> None:  # fmt: skip
+    """Deliver what is new to every watch since its last run, and remember it.
+
+    Prints the items (a digest in Danish, or JSON), or with --mail-to mails them as one digest
+    with a text and an HTML part (nothing is mailed when nothing is new). Only a printed or
+    accepted digest is recorded: after a failed mail (exit code 1) the next run delivers the
+    same items. A second run at the same time waits --wait seconds, then fails with one line.
+    """
+    from referat.render import watch_digest_text
+    from referat.settings import MailSettings
+
+    if smtp_starttls and smtp_ssl:
+        raise OneLineUsageError("choose one of --smtp-starttls and --smtp-ssl")
+    security = "starttls" if smtp_starttls else "ssl" if smtp_ssl else "none"
+    try:
+        mail = MailSettings.resolve(mail_to, host=smtp_host, port=smtp_port, user=smtp_user, password_env=smtp_password_env,
+                                    sender=smtp_from, security=security)  # fmt: skip
+    except ReferatError as error:
+        raise _usage(error) from None
+
+    def show(report: dict[str, Any]) -> None:
+        if fmt == "json":
+            print_report_json(report)
+        elif report["total_new"]:
+            click.echo(watch_digest_text(report), nl=False)
+        else:
+            n = len(report["watches"])
+            click.echo(f"No new items in {n} watch{'es' if n != 1 else ''}." if n else "No watches yet; add one with `referat watch add`.")
+
+    with open_archive(settings, wait, check_parser=False) as archive:
+        report = archive.run_watches(dry_run=dry_run, deliver=show, mail=mail)
+    if dry_run:
+        click.echo("Dry run: nothing was mailed or recorded.", err=True)
+    if not report["mailed"]:
+        return
+    if fmt == "json":
+        print_report_json(report)
+    else:
+        watches = sum(1 for w in report["watches"] if w["new"])
+        click.echo(f"Mailed {report['total_new']} new item{'s' if report['total_new'] != 1 else ''} in {watches} "
+                   f"watch{'es' if watches != 1 else ''} to {', '.join(mail.to)}.")  # fmt: skip
+    for refused in report["refused"]:
+        click.echo(f"Not delivered to {printable(refused['address'])}: {printable(refused['error'])}", err=True)
+    if report["refused"]:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="referat")
 

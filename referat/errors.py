@@ -75,3 +75,7 @@ class StoreError(ReferatError):
 
 class ArchiveBusy(StoreError):
     """Another process is writing to the archive."""
+
+
+class MailError(ReferatError):
+    """A mail could not be handed to the SMTP server (unreachable, refused, failed login)."""

@@ -380,3 +380,90 @@ def _tag_part(text: str) -> str:
 def _atom_time(day: str | None) -> str:
     """A meeting date ("2020-08-18") as an RFC 3339 time; the epoch for an item without a date."""
     return f"{day[:10]}T00:00:00Z" if day else _NO_TIME
+
+
+# -- watches: the digest of `referat watch run` ------------------------------------------------------
+
+WATCH_KINDS = {"search": "Søgning", "case": "Sag", "budget": "Budgetpunkt", "committee": "Udvalg"}
+_WINDOW_FULL = ("Bemærk: søgningen fandt flere punkter i perioden, end én kørsel kan se igennem; "
+                "nye punkter kan mangle. Gør søgningen snævrere.")  # fmt: skip
+
+
+def _number_of(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _new_items(count: int) -> str:
+    return _number_of(count, "nyt punkt", "nye punkter")
+
+
+def watch_digest_subject(report: dict[str, Any]) -> str:
+    """"referat: 7 nye punkter i 3 overvågninger" (the watches with news)."""
+    with_news = sum(1 for w in report["watches"] if w["new"])
+    return f"referat: {_new_items(report['total_new'])} i {_number_of(with_news, 'overvågning', 'overvågninger')}"
+
+
+def _shorten(text: str, length: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
+
+
+def _plain_snippet(snippet: str) -> str:
+    return html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
+
+
+def _watch_heading(watch: dict[str, Any]) -> str:
+    return f"{WATCH_KINDS.get(watch['kind'], watch['kind'])}: {watch['label']}"
+
+
+def watch_digest_text(report: dict[str, Any]) -> str:
+    """The digest as plain text (the mail's text part, and what a run prints), in Danish."""
+    lines = [watch_digest_subject(report)]
+    for watch in (w for w in report["watches"] if w["new"]):
+        lines += ["", f"{_watch_heading(watch)} ({_new_items(len(watch['new']))})"]
+        if watch.get("window_full"):
+            lines.append(_WINDOW_FULL)
+        for hit in watch["new"]:
+            lines += ["", f"- {hit['title']}", f"  {hit_meta(hit)}"]
+            if snippet := _plain_snippet(hit.get("snippet") or ""):
+                lines.append(f"  {_shorten(snippet)}")
+            lines += [f"  Beslutning: {_shorten(_decision_line(hit))}", f"  id: {hit['id']}"]
+    return "\n".join(lines) + "\n"
+
+
+def _marked(snippet: str) -> str:
+    """A hit's snippet as HTML: its text escaped again whatever it holds, its <mark>s kept."""
+    parts = snippet.replace("</mark>", "<mark>").split("<mark>")
+    return "".join(f"<mark>{html.escape(html.unescape(p))}</mark>" if i % 2 else html.escape(html.unescape(p)) for i, p in enumerate(parts))
+
+
+def watch_digest_html(report: dict[str, Any]) -> str:
+    """The digest as an HTML page (the mail's HTML part), every piece of document text escaped."""
+    e = lambda text: html.escape(str(text), quote=True)  # noqa: E731
+    subject = watch_digest_subject(report)
+    parts = ['<!DOCTYPE html>\n<html lang="da">\n<head><meta charset="utf-8"><title>' + e(subject) + "</title></head>\n<body>",
+             f"<h1>{e(subject)}</h1>"]  # fmt: skip
+    for watch in (w for w in report["watches"] if w["new"]):
+        parts.append(f"<h2>{e(_watch_heading(watch))} <small>({e(_new_items(len(watch['new'])))})</small></h2>")
+        if watch.get("window_full"):
+            parts.append(f"<p><em>{e(_WINDOW_FULL)}</em></p>")
+        parts.append("<ul>")
+        for hit in watch["new"]:
+            snippet = f"<br>{_marked(hit['snippet'])}" if hit.get("snippet") else ""
+            parts.append(f"<li><strong>{e(hit['title'])}</strong><br>{e(hit_meta(hit))}{snippet}"
+                         f"<br>Beslutning: {e(_shorten(_decision_line(hit)))}<br><small>id: {e(hit['id'])}</small></li>")  # fmt: skip
+        parts.append("</ul>")
+    parts.append("</body>\n</html>")
+    return "\n".join(parts) + "\n"
+
+
+def watch_list_text(watches: list[dict[str, Any]]) -> str:
+    """`referat watch list` for a person: one watch in two lines."""
+    if not watches:
+        return "No watches yet; add one with `referat watch add`."
+    lines = []
+    for w in watches:
+        lines.append(f"{w['id']:>4}  {w['kind']:<9}  {w['label']}")
+        lines.append(f"{'':>4}  {'':<9}  added {w['created_at']}, last run {w['last_run_at'] or 'never'}, "
+                     f"{w['sent']} item{'s' if w['sent'] != 1 else ''} delivered")  # fmt: skip
+    return "\n".join(lines)

@@ -513,16 +513,22 @@ def documents_owed(db: Engine, owed: Owed, added_sha256: list[str]) -> tuple[set
         return documents, count(session, DocumentRow)
 
 
-@contextmanager
-def owed_work_lock(db: Engine, wait_seconds: float) -> Iterator[bool]:
+def owed_work_lock(db: Engine, wait_seconds: float) -> Any:
     """On PostgreSQL, the file lock guards one machine only: a session advisory lock makes the
     owed work one process's job on the whole server. Yields whether this process got it."""
+    return server_lock(db, _PG_OWED_LOCK, wait_seconds)
+
+
+@contextmanager
+def server_lock(db: Engine, key: int, wait_seconds: float) -> Iterator[bool]:
+    """A PostgreSQL session advisory lock `key` (on SQLite always got: the file lock is enough),
+    waited for up to `wait_seconds`; yields whether this process got it."""
     if db.dialect.name != "postgresql":
         yield True
         return
     with db.connect() as connection:
         deadline = time.monotonic() + wait_seconds
-        while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_OWED_LOCK}).scalar():
+        while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             connection.commit()
             if time.monotonic() >= deadline:
                 yield False
@@ -532,7 +538,7 @@ def owed_work_lock(db: Engine, wait_seconds: float) -> Iterator[bool]:
         try:
             yield True
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_OWED_LOCK})
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             connection.commit()
 
 
