@@ -5,6 +5,7 @@
 - a reindex into a new generation while another process keeps searching: never an error, never
   a half index;
 - a corrupt index folder and an old-format marker are rebuilt on first use, with one notice;
+- a search answered from an embedded index alone never loads SQLAlchemy;
 - deleting or replacing a document removes its records;
 - PostgreSQL: the rebuild marker, and terms that need quoting in tsvector/tsquery literals.
 """
@@ -249,6 +250,33 @@ def test_an_old_format_index_is_rebuilt_with_a_notice(engine: str, tmp_path: Pat
     with Archive(data, None, search_engine=engine, notice=notices.append) as archive:
         assert _hit_ids(archive.search("fleksjob", limit=50)) == _hit_ids(expected)
     assert notices == []
+
+
+# --- a search from the embedded index alone --------------------------------------------------------
+
+ALONE = """
+import json, sys
+from referat.archive import search_index_only, search_request
+from referat.settings import Settings
+result = search_index_only(Settings.resolve(data=sys.argv[1], engine=sys.argv[2]), search_request("fleksjob", limit=50))
+print(json.dumps({"ids": sorted(h["id"] for h in result["hits"]) if result else None,
+                  "loaded": sorted({m.split(".")[0] for m in sys.modules} & {"sqlalchemy", "alembic"})}))
+"""
+
+
+@pytest.mark.parametrize("engine", EMBEDDED)
+def test_a_search_from_the_embedded_index_never_loads_sqlalchemy(engine: str, tmp_path: Path) -> None:
+    """`referat search` answers from the index and its hit store: the store's side of the index
+    (`referat.store.records`) is imported only when the store is needed."""
+    data = tmp_path / "data"
+    with Archive(data, None, search_engine=engine) as archive:
+        archive.ingest([_samples(tmp_path / "in")])
+        expected = archive.search("fleksjob", limit=50)
+    run = subprocess.run([sys.executable, "-c", ALONE, str(data), engine], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["ids"] == sorted(_hit_ids(expected)) and report["ids"]
+    assert report["loaded"] == []
 
 
 # --- deleting and replacing documents ---------------------------------------------------------------

@@ -185,12 +185,6 @@ class Analyzer:
                 out.extend(part for part, _ in _number_parts(token))
         return out
 
-    def query_terms(self, text: str) -> list[str]:
-        """Terms of query words, stop words left out unless nothing else is left."""
-        tokens = self.tokens(text)
-        content = [t.term for t in tokens if fold(t.surface) not in STOP_WORDS]
-        return content or [t.term for t in tokens]
-
 
 def case_terms(case_number: str) -> list[str]:
     """A case number and its KLE prefixes as terms: "15.00.00-P05-4-20" → "15", "15.00", "15.00.00",

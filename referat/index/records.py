@@ -6,7 +6,6 @@ never loads SQLAlchemy (a third of a second of start-up).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,24 +33,6 @@ class SearchRecord:
     @property
     def year(self) -> int | None:
         return self.date.year if self.date else None
-
-    def to_json(self) -> str:
-        # Written out field by field: dataclasses.asdict deep-copies and was a tenth of a rebuild.
-        return json.dumps(
-            {
-                "uid": self.uid, "kind": self.kind, "title": self.title, "decision": self.decision, "body": self.body,
-                "committee": self.committee, "date": self.date.isoformat() if self.date else None,
-                "outcome": self.outcome, "case_number": self.case_number, "document": self.document, "extra": self.extra,
-            },  # fmt: skip
-            ensure_ascii=False,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> "SearchRecord":
-        data = json.loads(text)
-        data.pop("terms", None)
-        data["date"] = date.fromisoformat(data["date"]) if data.get("date") else None
-        return cls(**data)
 
 
 def point_uid(year: int, point: str) -> str:

@@ -211,7 +211,6 @@ def bounded_levenshtein(a: str, b: str, k: int) -> int:
 
 
 SORTS = ("relevance", "date")
-FILTER_NAMES = ("committee", "date_from", "date_to", "outcome", "case")
 
 
 def search_request(

@@ -1,8 +1,13 @@
 """The search index's life cycle: where it lives, keeping it in step with the store, rebuilding it.
 
-- Embedded engines keep generations under `<data>/index/<engine>/gen-N/`; the file `CURRENT`
-  names the live one. `rebuild` fills a new generation from the store and swaps `CURRENT` in one
-  rename, so searches during a rebuild keep using the old index and never see a half-built one.
+- Embedded engines (`Engine.embedded`: tantivy, Whoosh) keep generations under
+  `<data>/index/<engine>/gen-N/`, each with its hit store and a marker file (engine, schema and
+  analyzer versions); the file `CURRENT` names the live one. `rebuild` fills a new generation from
+  the store and swaps `CURRENT` in one rename, so searches during a rebuild keep using the old
+  index and never see a half-built one.
+- An engine in the store's database (PostgreSQL) keeps its marker there and is rebuilt in place
+  (`clear`, `add`, `mark`, `commit`: its own swap at commit); its errors are the database's and
+  are raised as they are.
 - `sync` brings the index in step with the store after an ingest: records of documents the store
   no longer has are deleted, documents the index lacks are added. It compares document sets, so
   an ingest killed between storing and indexing is caught up by the next one.
@@ -13,6 +18,10 @@
 - Damage the open check cannot see (bytes overwritten inside a file) shows when a search reads
   it: a Rust panic, "Invalid data", "database disk image is malformed", or hits without records.
   `search` then rebuilds once, with a one-line notice, and answers from the new generation.
+
+What the index needs from the store (its documents, their records) it asks `referat.store.records`,
+imported on first need: a search answered from an embedded index and its hit store (`referat
+search`) never loads SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -22,11 +31,14 @@ import os
 import re
 import shutil
 import zlib
+from contextlib import closing
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
 from referat import faults
 from referat.settings import SEARCH_ENGINES
+from referat.index.engines import engine_class, open_engine
 from referat.index.engines.base import Engine
 from referat.index.hits import FILENAME as HITS_FILE
 from referat.index.hits import HitStore, HitStoreDamaged
@@ -34,8 +46,9 @@ from referat.index.records import SearchRecord
 from referat.index.search import SearchRequest
 from referat.index.search import search as run_search
 
-ANALYZER_VERSION = "2"
-PARALLEL_FROM_DOCUMENTS = 500  # below this a rebuild is quick anyway, and worker start-up would dominate  # bump when the analyzer's terms change: every index must be rebuilt
+ANALYZER_VERSION = "2"  # bump when the analyzer's terms change: every index must be rebuilt
+PARALLEL_FROM_DOCUMENTS = 500  # below this a rebuild is quick anyway, and worker start-up would dominate
+ADD_BATCH = 200  # documents a sync reads and adds at a time
 Notice = Callable[[str], None]
 MANIFEST = "referat-files.json"
 # Files a commit rewrites in place (tantivy's meta.json and .managed.json, locks) and the hit store
@@ -96,14 +109,23 @@ def _first_line(error: BaseException) -> str:
     return (text.splitlines()[0][:160] if text else type(error).__name__)
 
 
-class SearchIndex:
-    """The index of one archive with one engine."""
+def _stored():
+    """The store's side of the index (`referat.store.records`), imported on first need: it loads
+    SQLAlchemy, which a search answered from an embedded index never needs."""
+    from referat.store import records
 
-    def __init__(self, data_dir: Path, db_engine, engine_name: str, notice: Notice | None = None):
+    return records
+
+
+class SearchIndex:
+    """The index of one archive with one engine; `db` is the store's database (None: search the
+    embedded index alone, as `referat search` tries first)."""
+
+    def __init__(self, data_dir: Path, db, engine_name: str, notice: Notice | None = None):
         if engine_name not in SEARCH_ENGINES:
             raise ValueError(f"unknown search engine {engine_name!r}; choose one of {', '.join(SEARCH_ENGINES)}")
         self.data_dir = data_dir
-        self.db = db_engine
+        self.db = db
         self.engine_name = engine_name
         self.notice = notice or (lambda message: None)
         self.base = data_dir / "index" / engine_name
@@ -114,10 +136,13 @@ class SearchIndex:
 
     # --- opening --------------------------------------------------------------------------
 
-    def _marker(self) -> dict:
-        from referat.index.engines import engine_schema_version
+    @cached_property
+    def embedded(self) -> bool:
+        """Whether the engine lives in the data folder (generations, hit store) or in the store's database."""
+        return engine_class(self.engine_name).embedded
 
-        return {"engine": self.engine_name, "schema": engine_schema_version(self.engine_name), "analyzer": ANALYZER_VERSION}
+    def _marker(self) -> dict:
+        return {"engine": self.engine_name, "schema": engine_class(self.engine_name).schema_version, "analyzer": ANALYZER_VERSION}
 
     def _current(self) -> Path | None:
         try:
@@ -128,15 +153,13 @@ class SearchIndex:
         return path if name and path.is_dir() else None
 
     def _open_engine(self, path: Path | None, create: bool = False) -> Engine:
-        from referat.index.engines import open_engine
-
         return open_engine(self.engine_name, path=path, db=self.db, create=create)
 
     def _stale(self) -> bool:
         """Whether another process has swapped in a new generation since this one opened its
         engine: a long-lived reader (`referat serve`) then reopens instead of reading a folder
         that the next rebuild deletes."""
-        if self._engine is None or self.engine_name == "postgres":
+        if self._engine is None or not self.embedded:
             return False
         try:
             return (self.base / "CURRENT").read_text().strip() != self._generation
@@ -174,7 +197,7 @@ class SearchIndex:
         try:
             self._engine = self._open_engine(path)
             self._hits = HitStore(path)
-            if self._engine.num_records() and not self._hits.holds_records():
+            if self._engine.holds_records() and not self._hits.holds_records():
                 raise HitStoreDamaged(f"{HITS_FILE} holds no records")
         except BaseException as error:  # any failure to open means: not usable as it is
             if not is_read_failure(error):
@@ -191,10 +214,10 @@ class SearchIndex:
         the first index of a new archive does not need one."""
         if self._engine is not None and not self._stale():
             return self._engine
-        if self.engine_name == "postgres":
+        if not self.embedded:
             self._engine = self._open_engine(None)
             if self._engine.needs_rebuild(self._marker()):
-                if reader or self._store_has_documents():
+                if reader or _stored().has_documents(self.db):
                     self.notice("The PostgreSQL search index is missing or of an older format; rebuilding it from the store.")
                 self.rebuild()
             return self._engine
@@ -202,7 +225,7 @@ class SearchIndex:
             return self._engine
         path = self._current()
         problem = "missing" if path is None else "corrupt or of an older format"
-        if (reader or path is not None) and self._store_has_documents():
+        if (reader or path is not None) and _stored().has_documents(self.db):
             self.notice(f"The {self.engine_name} search index is {problem}; rebuilding it from the store.")
         self.rebuild()
         assert self._engine is not None
@@ -212,10 +235,10 @@ class SearchIndex:
         """The contract's search JSON. An embedded index that fails on read (a Rust panic,
         "Invalid data", a malformed hit store, hits without records) is rebuilt once from the
         store, with a one-line notice, and the query answered from the new generation; a second
-        failure is raised. PostgreSQL errors are raised as they are: the index lives in the store."""
-        if self.engine_name == "postgres":
-            return run_search(self.engine(), self.lookup, request, strict=False)
+        failure is raised. The errors of an index in the store's database are raised as they are."""
         engine = self.engine()
+        if not self.embedded:  # records come from the store, which may have moved on since the search
+            return run_search(engine, self.lookup, request, strict=False)
         try:
             return run_search(engine, self.lookup, request)
         except BaseException as error:
@@ -232,31 +255,18 @@ class SearchIndex:
         self.rebuild()
 
     def lookup(self, uids: list[str]) -> dict[str, SearchRecord]:
-        """The records of these hits."""
+        """The records of these hits: from the hit store of an embedded index, else from the store."""
         if self._hits is not None:
             return self._hits.get(uids)
-        from sqlalchemy.orm import Session
-
-        from referat.store.records import load_records
-
-        with Session(self.db) as session:
-            return load_records(session, uids)
-
-    def _store_has_documents(self) -> bool:
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        from referat import store as S
-
-        with Session(self.db) as session:
-            return session.scalar(select(S.DocumentRow.id).limit(1)) is not None
+        return _stored().load_records(self.db, uids)
 
     # --- writing --------------------------------------------------------------------------
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Index the whole store into a new generation and make it live; returns the record count."""
+        """Index the whole store into a new generation (or, in the store's database, in place) and
+        make it live; returns the record count."""
         self.rebuilt = True
-        if self.engine_name == "postgres":
+        if not self.embedded:
             engine = self._engine or self._open_engine(None)
             engine.clear()
             count = self._fill(engine, progress)
@@ -298,22 +308,15 @@ class SearchIndex:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        from sqlalchemy import func, select
-        from sqlalchemy.orm import Session
-
-        from referat import store as S
-        from referat.store.records import all_records
-
+        stored = _stored()
         count = 0
-        with Session(self.db) as session:
-            documents = session.scalar(select(func.count()).select_from(S.DocumentRow)) or 0
-            workers = min(os.cpu_count() or 1, 4) if documents >= PARALLEL_FROM_DOCUMENTS else 0
-            # fork: no re-import of the caller's main module; each worker starts its own analyzer
-            # (no SQLite connection is carried across the fork) and never touches the store.
-            pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_fresh_analyzer) if workers > 1 else None
-            try:
+        workers = min(os.cpu_count() or 1, 4) if stored.document_count(self.db) >= PARALLEL_FROM_DOCUMENTS else 0
+        # fork: no re-import of the caller's main module; each worker starts its own analyzer
+        # (no SQLite connection is carried across the fork) and never touches the store.
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_fresh_analyzer) if workers > 1 else None
+        try:
+            with closing(stored.all_records(self.db)) as batches:
                 pending: list = []
-                batches = all_records(session)
                 done = False
                 while not done or pending:
                     while pool is not None and not done and len(pending) <= workers:
@@ -338,20 +341,17 @@ class SearchIndex:
                     count += len(batch)
                     if progress is not None:
                         progress(count)
-            finally:
-                if pool is not None:
-                    pool.shutdown(cancel_futures=True)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
         return count
 
-    def _add(self, engine: Engine, session, document_ids: list[int]) -> None:
-        from referat.store.records import records_for_documents
-
-        for start in range(0, len(document_ids), 200):
-            batch = records_for_documents(session, document_ids[start : start + 200])
-            engine.add(batch)
-            if self._hits is not None:
-                self._hits.put(batch)
-            session.expunge_all()
+    def _add(self, engine: Engine, document_ids: list[int]) -> None:
+        with closing(_stored().records_for_documents(self.db, document_ids, ADD_BATCH)) as batches:
+            for batch in batches:
+                engine.add(batch)
+                if self._hits is not None:
+                    self._hits.put(batch)
 
     def _delete(self, engine: Engine, shas: list[str]) -> None:
         engine.delete_documents(shas)
@@ -369,7 +369,7 @@ class SearchIndex:
         faults.point("engine-committed")
         if self._hits is not None:
             self._hits.commit()
-        if self._generation is not None and self.engine_name != "postgres":
+        if self._generation is not None:  # an embedded generation: vouch for its files as they are now
             try:
                 write_manifest(self.base / self._generation)
             except OSError:  # the generation was swapped out and removed meanwhile: nothing to vouch for
@@ -378,27 +378,21 @@ class SearchIndex:
     def sync(self) -> tuple[list[str], list[str]]:
         """Add what the store has and the index lacks; drop what the store no longer has.
         Returns the sha256 of the documents added and of those removed."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        from referat import store as S
-
         engine = self.engine(reader=False)
-        with Session(self.db) as session:
-            stored = dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
-            try:
-                indexed = engine.indexed_documents()
-            except BaseException as error:
-                if not is_read_failure(error) or self.engine_name == "postgres":
-                    raise
-                # A damaged index cannot say what it holds: rebuilt whole, it holds everything.
-                self._rebuild_damaged(_first_line(error))
-                return [], []
-            gone = sorted(indexed - stored.keys())
-            added = sorted(stored.keys() - indexed)
-            if gone:
-                self._delete(engine, gone)
-            self._add(engine, session, [stored[sha] for sha in added])
+        stored = _stored().stored_documents(self.db)
+        try:
+            indexed = engine.indexed_documents()
+        except BaseException as error:
+            if not is_read_failure(error) or not self.embedded:
+                raise
+            # A damaged index cannot say what it holds: rebuilt whole, it holds everything.
+            self._rebuild_damaged(_first_line(error))
+            return [], []
+        gone = sorted(indexed - stored.keys())
+        added = sorted(stored.keys() - indexed)
+        if gone:
+            self._delete(engine, gone)
+        self._add(engine, [stored[sha] for sha in added])
         if gone or added:
             self._commit(engine)
         return added, gone

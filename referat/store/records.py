@@ -1,16 +1,24 @@
 """What the search index holds: one record per agenda item, budget point and document section,
-built from the store (the index is derived and can always be rebuilt from it)."""
+built from the store (the index is derived and can always be rebuilt from it).
+
+Everything `referat.index.search_index` asks of the store is here, as functions of the database
+handle `db` that open their own sessions, so the index names no table and imports no SQLAlchemy:
+`has_documents`, `document_count`, `stored_documents`, `records_for_documents`, `all_records`
+(batches from one session: one consistent read of the store) and `load_records` (the records of
+a page of hits when the index lives in the store's database).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from referat import store as S
-from referat.index.records import BUDGET_POINT, DOCUMENT, ITEM, KINDS, SearchRecord, point_uid, section_uid  # noqa: F401
+from referat.index.records import BUDGET_POINT, DOCUMENT, ITEM, SearchRecord, point_uid, section_uid
 
 def item_record(row: S.ItemRow) -> SearchRecord:
     meeting = row.meeting
@@ -130,8 +138,45 @@ _ITEM_LOADS = (
 )
 
 
-def records_for_documents(session: Session, document_ids: list[int]) -> list[SearchRecord]:
-    """Every record the given stored documents contribute."""
+def has_documents(db: Engine) -> bool:
+    """Whether the store holds any document (a missing index over an empty archive needs no notice)."""
+    with Session(db) as session:
+        return session.scalar(select(S.DocumentRow.id).limit(1)) is not None
+
+
+def document_count(db: Engine) -> int:
+    with Session(db) as session:
+        return session.scalar(select(func.count()).select_from(S.DocumentRow)) or 0
+
+
+def stored_documents(db: Engine) -> dict[str, int]:
+    """sha256 → id of every stored document (what an index in step with the store holds)."""
+    with Session(db) as session:
+        return dict(session.execute(select(S.DocumentRow.sha256, S.DocumentRow.id)).all())
+
+
+def records_for_documents(db: Engine, document_ids: list[int], batch: int = 200) -> Iterator[list[SearchRecord]]:
+    """Every record the given stored documents contribute, `batch` documents at a time, read in
+    one session (a consistent view of the store); memory stays flat however many there are."""
+    with Session(db) as session:
+        yield from _batches(session, list(document_ids), batch)
+
+
+def all_records(db: Engine, batch: int = 100) -> Iterator[list[SearchRecord]]:
+    """The whole archive, in batches of documents, read in one session."""
+    with Session(db) as session:
+        ids = session.scalars(select(S.DocumentRow.id).order_by(S.DocumentRow.id)).all()
+        yield from _batches(session, list(ids), batch)
+
+
+def _batches(session: Session, document_ids: list[int], batch: int) -> Iterator[list[SearchRecord]]:
+    for start in range(0, len(document_ids), batch):
+        records = _records_of(session, document_ids[start : start + batch])
+        session.expunge_all()
+        yield records
+
+
+def _records_of(session: Session, document_ids: list[int]) -> list[SearchRecord]:
     out: list[SearchRecord] = []
     if not document_ids:
         return out
@@ -148,42 +193,34 @@ def records_for_documents(session: Session, document_ids: list[int]) -> list[Sea
     return out
 
 
-def all_records(session: Session, batch: int = 100) -> Iterator[list[SearchRecord]]:
-    """The whole archive, in batches of documents (memory stays flat at any archive size)."""
-    ids = session.scalars(select(S.DocumentRow.id).order_by(S.DocumentRow.id)).all()
-    for start in range(0, len(ids), batch):
-        records = records_for_documents(session, list(ids[start : start + batch]))
-        session.expunge_all()
-        yield records
-
-
-def load_records(session: Session, uids: list[str]) -> dict[str, SearchRecord]:
+def load_records(db: Engine, uids: list[str]) -> dict[str, SearchRecord]:
     """Records by uid, for the hits of one page."""
     out: dict[str, SearchRecord] = {}
-    item_uids = [u for u in uids if not u.startswith(("budget-", "doc-"))]
-    if item_uids:
-        for row in session.scalars(select(S.ItemRow).where(S.ItemRow.uid.in_(item_uids)).options(*_ITEM_LOADS)):
-            out[row.uid] = item_record(row)
-    for uid in uids:
-        if uid.startswith("budget-"):
-            _, year, point = uid.split("-", 2)
-            agreement = session.scalars(
-                select(S.BudgetAgreementRow)
-                .where(S.BudgetAgreementRow.year == int(year))
-                .options(selectinload(S.BudgetAgreementRow.points))
-            ).first()
-            if agreement is not None:
-                doc = session.get(S.DocumentRow, agreement.document_id)
-                for record in point_records(agreement, doc):
-                    if record.uid == uid:
-                        out[uid] = record
-        elif uid.startswith("doc-"):
-            _, prefix, position = uid.split("-", 2)
-            doc = session.scalars(
-                select(S.DocumentRow).where(S.DocumentRow.sha256.startswith(prefix)).options(selectinload(S.DocumentRow.sections))
-            ).first()
-            if doc is not None:
-                for record in section_records(doc):
-                    if record.uid == uid:
-                        out[uid] = record
+    with Session(db) as session:
+        item_uids = [u for u in uids if not u.startswith(("budget-", "doc-"))]
+        if item_uids:
+            for row in session.scalars(select(S.ItemRow).where(S.ItemRow.uid.in_(item_uids)).options(*_ITEM_LOADS)):
+                out[row.uid] = item_record(row)
+        for uid in uids:
+            if uid.startswith("budget-"):
+                _, year, point = uid.split("-", 2)
+                agreement = session.scalars(
+                    select(S.BudgetAgreementRow)
+                    .where(S.BudgetAgreementRow.year == int(year))
+                    .options(selectinload(S.BudgetAgreementRow.points))
+                ).first()
+                if agreement is not None:
+                    doc = session.get(S.DocumentRow, agreement.document_id)
+                    for record in point_records(agreement, doc):
+                        if record.uid == uid:
+                            out[uid] = record
+            elif uid.startswith("doc-"):
+                _, prefix, position = uid.split("-", 2)
+                doc = session.scalars(
+                    select(S.DocumentRow).where(S.DocumentRow.sha256.startswith(prefix)).options(selectinload(S.DocumentRow.sections))
+                ).first()
+                if doc is not None:
+                    for record in section_records(doc):
+                        if record.uid == uid:
+                            out[uid] = record
     return out

@@ -1,5 +1,10 @@
-"""Danish full-text search over the archive, with tantivy (default), Whoosh or PostgreSQL behind
-one interface (`engine.Engine`) and one conformance suite (tests/test_search_conformance.py)."""
+"""The full-text engines behind one interface (`base.Engine`) and one conformance suite
+(tests/test_search_conformance.py): tantivy (default) and Whoosh, embedded in a folder of the
+data folder, and PostgreSQL, in the store's own database.
+
+An engine's module is imported only when the engine is asked for: a process that uses tantivy
+never loads Whoosh, and only the PostgreSQL engine loads SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +13,29 @@ from pathlib import Path
 from referat.index.engines.base import Engine, Filters
 
 
-def engine_schema_version(name: str) -> str:
-    if name == "tantivy":
-        from referat.index.engines.tantivy import SCHEMA_VERSION
-    elif name == "whoosh":
-        from referat.index.engines.whoosh import SCHEMA_VERSION
-    else:
-        from referat.index.engines.postgres import SCHEMA_VERSION
-    return SCHEMA_VERSION
-
-
-def open_engine(name: str, *, path: Path | None = None, db=None, create: bool = False) -> Engine:
-    """An engine by name: tantivy and whoosh live in a folder, postgres in the store's database."""
+def engine_class(name: str) -> type[Engine]:
+    """The engine of this name, for what its class says before one is opened (`embedded`,
+    `schema_version`)."""
     if name == "tantivy":
         from referat.index.engines.tantivy import TantivyEngine
 
-        return TantivyEngine(path, create=create)
+        return TantivyEngine
     if name == "whoosh":
         from referat.index.engines.whoosh import WhooshEngine
 
-        return WhooshEngine(path, create=create)
+        return WhooshEngine
     if name == "postgres":
         from referat.index.engines.postgres import PostgresEngine
 
-        return PostgresEngine(db)
+        return PostgresEngine
     raise ValueError(f"unknown search engine {name!r}")
 
 
-__all__ = ["Engine", "Filters", "open_engine", "engine_schema_version"]
+def open_engine(name: str, *, path: Path | None = None, db=None, create: bool = False) -> Engine:
+    """An engine by name: an embedded one in the folder `path` (`create`: a new, empty index
+    there), the others in the store's database `db`."""
+    cls = engine_class(name)
+    return cls(path, create=create) if cls.embedded else cls(db)
+
+
+__all__ = ["Engine", "Filters", "engine_class", "open_engine"]

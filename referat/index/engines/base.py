@@ -2,8 +2,14 @@
 
 An engine stores the analyzer's terms of each `SearchRecord`, executes a `QueryPlan` with
 `Filters`, and counts facets over the whole result set. Everything else — parsing the query,
-typo tolerance, loading hit fields from the store, snippets — is shared (`referat.index.search`), which is
-what makes one conformance suite hold for all engines.
+typo tolerance, loading the records behind the hits, snippets — is shared (`referat.index.search`),
+which is what makes one conformance suite hold for all engines.
+
+Where an engine keeps its index is one flag, `embedded`, and `SearchIndex` asks it rather than
+an engine's name: an embedded engine (tantivy, Whoosh) lives in a folder, one generation per
+rebuild, with a hit store and a marker file beside it; the others (PostgreSQL) live in the store's
+database, are rebuilt in place (`clear`, `add`, `mark`, `commit`) and say themselves whether their
+format is out of date (`needs_rebuild`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ class EngineResult:
 
 
 class Engine(ABC):
-    name: str = ""
+    schema_version: str = ""  # the format of what the engine writes: a new one rebuilds every index
+    embedded: bool = True  # in a folder of its own (generations, hit store); False: in the store's database
 
     @abstractmethod
     def add(self, records: list[SearchRecord]) -> None:
@@ -60,6 +67,27 @@ class Engine(ABC):
     @abstractmethod
     def indexed_documents(self) -> set[str]:
         """The sha256 of every document the index holds records of (to catch up with the store)."""
+
+    def holds_records(self) -> bool:
+        """Whether the index holds any record. An embedded generation whose engine holds records
+        over an empty hit store is damaged; the embedded engines answer from a count."""
+        return bool(self.indexed_documents())
+
+    # --- an index in the store's database (embedded = False) ---------------------------------
+    # An embedded engine is rebuilt into a new folder, whose marker file `SearchIndex` writes and
+    # checks: it needs none of these.
+
+    def needs_rebuild(self, marker: dict) -> bool:
+        """Whether the index is missing or was written with another marker (engine, schema and
+        analyzer versions)."""
+        return False
+
+    def clear(self) -> None:
+        """Start a rebuild in place: what is added until `commit` then replaces the whole index."""
+        raise NotImplementedError(f"{type(self).__name__} is rebuilt into a new folder, not in place")
+
+    def mark(self, marker: dict) -> None:
+        """Keep the marker with the index, from the next `commit` on."""
 
     def close(self) -> None:
         pass

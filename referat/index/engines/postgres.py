@@ -149,17 +149,18 @@ def _index_ddl(suffix: str, rum: bool, if_not_exists: bool) -> list[str]:
 
 
 class PostgresEngine(Engine):
-    name = "postgres"
+    schema_version = SCHEMA_VERSION
+    embedded = False
 
-    def __init__(self, db_engine):
-        self.db = db_engine
+    def __init__(self, db):
+        self.db = db
         self.analyzer = default_analyzer()
         self._conn = None  # the writer's connection: one transaction until commit()
         self._building = False  # filling search_*_new for a rebuild
         self._tables_ready = False
         self._deleted = False
 
-    # --- life cycle (called by manager.SearchIndex) --------------------------------------------
+    # --- life cycle (called by SearchIndex: an index in the database is rebuilt in place) -----
 
     def needs_rebuild(self, marker: dict) -> bool:
         with self.db.connect() as conn:
@@ -377,10 +378,6 @@ class PostgresEngine(Engine):
     def indexed_documents(self) -> set[str]:
         with self.db.connect() as conn:
             return set(conn.scalars(text("SELECT DISTINCT doc FROM search_records")))
-
-    def num_records(self) -> int:
-        with self.db.connect() as conn:
-            return int(conn.scalar(text("SELECT count(*) FROM search_records")))
 
 
 # --- compiling a plan ---------------------------------------------------------------------------

@@ -51,10 +51,9 @@ def _window(records: int, limit: int, offset: int) -> tuple[int, int, bool]:
 
 
 class TantivyEngine(Engine):
-    name = "tantivy"
+    schema_version = SCHEMA_VERSION
 
     def __init__(self, path: Path, *, create: bool = False):
-        self.path = path
         path.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
         self.index = tantivy.Index(self.schema, path=str(path), reuse=not create)
@@ -206,5 +205,5 @@ class TantivyEngine(Engine):
         searcher = self.index.searcher()
         return {term for term, _ in searcher.terms_with_prefix("doc", "")}
 
-    def num_records(self) -> int:
-        return self.index.searcher().num_docs
+    def holds_records(self) -> bool:
+        return self.index.searcher().num_docs > 0

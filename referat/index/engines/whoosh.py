@@ -69,10 +69,9 @@ def _schema() -> Schema:
 
 
 class WhooshEngine(Engine):
-    name = "whoosh"
+    schema_version = SCHEMA_VERSION
 
     def __init__(self, path: Path, *, create: bool = False):
-        self.path = path
         path.mkdir(parents=True, exist_ok=True)
         if create or not whoosh.index.exists_in(str(path)):
             if not create:
@@ -88,7 +87,7 @@ class WhooshEngine(Engine):
 
     def _probe(self) -> None:
         """Touch every segment's term dictionary, columns and stored fields now, so a corrupt
-        folder fails on open (and the manager rebuilds it) rather than in the middle of a search."""
+        folder fails on open (and `SearchIndex` rebuilds it) rather than in the middle of a search."""
         with self.index.searcher() as searcher:
             reader = searcher.reader()
             for name in ("doc", *BOOSTS):
@@ -279,5 +278,5 @@ class WhooshEngine(Engine):
                 out.add(term)
         return out
 
-    def num_records(self) -> int:
-        return self.searcher().doc_count()
+    def holds_records(self) -> bool:
+        return self.searcher().doc_count() > 0
