@@ -66,16 +66,7 @@ store: Any = _Lazy()
 _DISSENT = tuple(kind.value for kind in model.DISSENT_KINDS)
 
 
-def party_letter(name: str) -> str | None:
-    """A party's list letter from the letter itself ("ø" → "Ø") or a name the positions parser
-    knows ("Enhedslisten" → "Ø"); None for anything else."""
-    from referat.parsers.positions import PARTY_LETTERS
 
-    name = " ".join(name.split())
-    if 1 <= len(name) <= 2 and name.isalpha():
-        return name.upper()
-    folded = {k.casefold(): v for k, v in PARTY_LETTERS.items()}
-    return folded.get(name.casefold())
 
 Progress = Callable[[int, int, str], None]  # (done, total, source) after each input
 # A file in the data folder that exists while a writer may owe index entries or links (the owed-work
@@ -809,6 +800,8 @@ class Archive:
         """A party (its list letter or name): the items it dissented on (voted against, abstained,
         took a reservation, sent to the council), newest first, and its members' attendance; None
         when the archive has neither for it."""
+        from referat.parsers.positions import party_letter
+
         letter = party_letter(name)
         if letter is None:
             return None

@@ -27,6 +27,7 @@ class SearchRecord:
     outcome: str = ""  # "" when no decision was recorded (facets and filters use "none")
     case_number: str = ""
     document: str = ""  # sha256 of the document it comes from, so a replaced document's records go
+    dissent: tuple[str, ...] = ()  # list letters of the parties that dissented on record (`--dissent`)
     extra: dict = field(default_factory=dict)  # fields hits show that the index does not need
     terms: dict | None = None  # the analyzer's terms per text field, when already computed (not stored)
 

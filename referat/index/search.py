@@ -16,6 +16,7 @@ from referat.index.records import KINDS, SearchRecord
 from referat.index.snippets import make_snippet
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS
 from referat.parsers.committees import canonical_committee
+from referat.parsers.positions import party_letter
 from referat.settings import MAX_LIMIT, check_window
 
 FEW_HITS = 3  # below this many hits, the query is retried with typo tolerance
@@ -217,7 +218,7 @@ def search_request(
     query: str = "", *, committee: str | None = None, date_from: date | str | None = None, date_to: date | str | None = None,
     outcome: str | None = None, case: str | None = None, kind: str | None = None, sort: str | None = "relevance",
     limit: int | str | None = 10, offset: int | str | None = 0, max_limit: int = MAX_LIMIT, max_query: int | None = None,
-    require_subject: bool = False,
+    require_subject: bool = False, dissent: str | None = None,
 ) -> SearchRequest:  # fmt: skip
     """A search as the CLI, the web page and the API ask for it, checked in one place: a value
     that cannot be used raises `FilterError` naming the parameter, before anything is searched.
@@ -233,12 +234,15 @@ def search_request(
         raise FilterError("outcome", f"{outcome!r} is not an outcome; use one of {', '.join(OUTCOME_FILTERS)}")
     if kind and any(k not in KIND_FILTERS for k in kind.split(",")):
         raise FilterError("kind", f"{kind!r} is not a kind; use one of {', '.join(KIND_FILTERS)}")
+    party = party_letter(dissent) if dissent else None
+    if dissent and party is None:
+        raise FilterError("dissent", f"{dissent!r} is not a party; use a list letter (Ø, V, …) or a party's name")
     sort = sort or "relevance"
     if sort not in SORTS:
         raise FilterError("sort", f"{sort!r} is not a sort order; use relevance or date")
     window = [_whole(name, value, default) for name, value, default in (("limit", limit, 10), ("offset", offset, 0))]
     check_window(*window, max_limit=max_limit)
-    if require_subject and not query and not any((committee, *days, outcome, case)):
+    if require_subject and not query and not any((committee, *days, outcome, case, party)):
         raise FilterError("q", "give a query or at least one filter (committee, from, to, outcome, case)")
     filters = Filters(
         committee=canonical_committee(committee) if committee else None,
@@ -246,6 +250,7 @@ def search_request(
         date_to=days[1],
         outcome=outcome or None,
         case_prefix=case or None,
+        dissent=party,
         kinds=("item",) if not kind else KINDS if kind == "all" else tuple(kind.split(",")),
     )
     return SearchRequest(query, filters, sort=sort, limit=window[0], offset=window[1])

@@ -57,6 +57,18 @@ PARTY_LETTERS: dict[str, str] = {
 }  # fmt: skip
 
 
+_FOLDED_PARTIES = {name.casefold(): letter for name, letter in PARTY_LETTERS.items()}
+
+
+def party_letter(name: str) -> str | None:
+    """A party's list letter from the letter itself ("ø" → "Ø") or a name this module knows
+    ("Enhedslisten" → "Ø"); None for anything else."""
+    name = " ".join(name.split())
+    if 1 <= len(name) <= 2 and name.isalpha():
+        return name.upper()
+    return _FOLDED_PARTIES.get(name.casefold())
+
+
 _PARTY_NAMES = "|".join(re.escape(n) for n in sorted(PARTY_LETTERS, key=len, reverse=True))
 _GENITIVE = r"(?:'s|’s|s)?"
 _WORD = r"[A-ZÆØÅ][a-zæøåéèëüöäá]+(?:-[A-ZÆØÅa-zæøå][a-zæøåéèëüöäá]+)*"

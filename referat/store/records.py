@@ -15,26 +15,68 @@ from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from referat import store as S
 from referat.index.records import BUDGET_POINT, DOCUMENT, ITEM, SearchRecord, point_uid, section_uid
+from referat.model import DISSENT_KINDS
+
+_DISSENT = tuple(kind.value for kind in DISSENT_KINDS)
+
 
 def item_record(row: S.ItemRow) -> SearchRecord:
     meeting = row.meeting
+    session = object_session(row)
+    cited = _cited_points(session, [row.id]).get(row.id, []) if session is not None else []
+    dissent = sorted({p.party for p in row.positions if p.party and p.kind in _DISSENT})
     return _item_record(
         row.uid, row.title, row.decision, row.outcome, row.case_number, row.number, meeting.committee, meeting.date,
         meeting.document.sha256, meeting.document.source, [(s.heading, s.text) for s in row.sections],
-        [a.name for a in row.attachments],
+        [a.name for a in row.attachments], cited, tuple(dissent),
     )  # fmt: skip
+
+
+def _cited_points(session: Session, item_ids: list[int]) -> dict[int, list[str]]:
+    """The budget-agreement points these items cite, with their stored titles, as the words the
+    index files with each item: a promise's own words then find the item that acts on it."""
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(item_ids), 5000):
+        for item_id, year, point, title in session.execute(
+            select(S.BudgetRefRow.item_id, S.BudgetRefRow.year, S.BudgetRefRow.point, S.BudgetPointRow.title)
+            .join(S.BudgetAgreementRow, S.BudgetAgreementRow.year == S.BudgetRefRow.year)
+            .join(S.BudgetPointRow, (S.BudgetPointRow.agreement_id == S.BudgetAgreementRow.id) & (S.BudgetPointRow.point == S.BudgetRefRow.point))
+            .where(S.BudgetRefRow.item_id.in_(item_ids[start : start + 5000]))
+            .order_by(S.BudgetRefRow.item_id, S.BudgetRefRow.position)
+        ):
+            line = f"{CITED_POINT} {year}, punkt {point}: {title}"
+            if line not in out.setdefault(item_id, []):
+                out[item_id].append(line)
+    return out
+
+
+def _dissent(session: Session, item_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    out: dict[int, set[str]] = {}
+    for start in range(0, len(item_ids), 5000):
+        for item_id, party in session.execute(
+            select(S.PositionRow.item_id, S.PositionRow.party)
+            .where(S.PositionRow.item_id.in_(item_ids[start : start + 5000]), S.PositionRow.party.is_not(None), S.PositionRow.kind.in_(_DISSENT))
+        ):
+            out.setdefault(item_id, set()).add(party)
+    return {item_id: tuple(sorted(parties)) for item_id, parties in out.items()}
+
+
+# How an item's record says which agreement points it cites (the snippet shows it when the
+# promise's words are what matched).
+CITED_POINT = "Henviser til Aftale om budget"
 
 
 def _item_record(
     uid: str, title: str, decision: str | None, outcome: str | None, case_number: str | None, number: int,
     committee: str, day: date, sha256: str, source: str, sections: list[tuple[str, str]], attachments: list[str],
+    cited_points: list[str] = (), dissent: tuple[str, ...] = (),
 ) -> SearchRecord:  # fmt: skip
     """One item's record, from plain values: item objects and bulk column reads build the same."""
-    body_parts = [f"{heading}\n{text}" if heading else text for heading, text in sections] + attachments
+    body_parts = [f"{heading}\n{text}" if heading else text for heading, text in sections] + attachments + list(cited_points)
     return SearchRecord(
         uid=uid,
         kind=ITEM,
@@ -46,6 +88,7 @@ def _item_record(
         outcome=outcome or "",
         case_number=case_number or "",
         document=sha256,
+        dissent=dissent,
         extra={"item_number": number, "source": source, "summary": _summary(sections)},
     )
 
@@ -92,9 +135,10 @@ def _item_records_bulk(session: Session, document_ids: list[int]) -> list[Search
             .order_by(S.AttachmentRow.item_id, S.AttachmentRow.position)
         ):
             attachments[item_id].append(name)
+    cited, dissent = _cited_points(session, ids), _dissent(session, ids)
     return [
         _item_record(r.uid, r.title, r.decision, r.outcome, r.case_number, r.number, r.committee, r.date, r.sha256, r.source,
-                     sections[r.id], attachments[r.id])  # fmt: skip
+                     sections[r.id], attachments[r.id], cited.get(r.id, []), dissent.get(r.id, ()))  # fmt: skip
         for r in items
     ]
 

@@ -32,6 +32,7 @@ class Filters:
     date_to: date | None = None
     outcome: str | None = None  # an Outcome value, or "none"
     case_prefix: str | None = None  # a case number or KLE prefix
+    dissent: str | None = None  # a party's list letter: only items where it dissented on record
     kinds: tuple[str, ...] = ("item",)
 
 

@@ -37,7 +37,7 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import SearchRecord
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: the dissent column
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
 LABELS = {"title": "A", "decision": "B", "body": "C"}
 # ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
@@ -105,6 +105,7 @@ def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
             year integer,
             day date,
             case_terms text[] NOT NULL,
+            dissent text[] NOT NULL,
             tsv tsvector NOT NULL,
             head tsvector GENERATED ALWAYS AS (ts_filter(tsv, '{{a,b}}')) STORED,
             pairs tsvector NOT NULL,
@@ -213,7 +214,7 @@ class PostgresEngine(Engine):
         self._delete(records_table, terms_table, "uid", list(latest))
         conn = self._writer()
         cursor = conn.connection.driver_connection.cursor()
-        columns = "uid, doc, kind, committee, outcome, year, day, case_terms, tsv, pairs"
+        columns = "uid, doc, kind, committee, outcome, year, day, case_terms, dissent, tsv, pairs"
         with cursor.copy(f"COPY {records_table} ({columns}) FROM STDIN") as copy:
             for r in latest.values():
                 copy.write_row(
@@ -226,6 +227,7 @@ class PostgresEngine(Engine):
                         r.year,
                         r.date,
                         case_field_terms(r.case_number),
+                        list(r.dissent),
                         tsvector_literal(terms := record_terms(r, self.analyzer)),
                         pairs_literal(terms),
                     )
@@ -463,6 +465,8 @@ def _compile(plan: QueryPlan, filters: Filters) -> Compiled:
         conditions.append(f"{committee} = {param(filters.committee)}")
     if filters.outcome:
         conditions.append(f"{outcome} = {param(filters.outcome)}")
+    if filters.dissent:  # rare enough to test row by row, after the other conditions
+        conditions.append(f"{param(filters.dissent)} = ANY(r.dissent)")
     if filters.case_prefix:
         terms = case_field_terms(filters.case_prefix)
         conditions.append(f"{case_terms} @> CAST({param([terms[-1] if terms else filters.case_prefix.lower()])} AS text[])")

@@ -18,7 +18,7 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import SearchRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the dissent field
 _TOKENIZER = "referat_terms"
 _FACET_SIZE = 1000
 
@@ -31,6 +31,7 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("committee", tokenizer_name="raw", fast=True, index_option="basic")
     b.add_text_field("outcome", tokenizer_name="raw", fast=True, index_option="basic")
     b.add_text_field("case", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("dissent", tokenizer_name="raw", index_option="basic")
     b.add_integer_field("year", fast=True, indexed=True)
     b.add_integer_field("day", fast=True, indexed=True)  # YYYYMMDD
     for name in BOOSTS:
@@ -88,6 +89,7 @@ class TantivyEngine(Engine):
                 committee=record.committee,
                 outcome=record.outcome or NO_OUTCOME,
                 case=case_field_terms(record.case_number) or [""],
+                dissent=list(record.dissent) or [""],
                 year=record.year or 0,
                 day=int(record.date.strftime("%Y%m%d")) if record.date else 0,
                 **terms,
@@ -165,6 +167,8 @@ class TantivyEngine(Engine):
             filter_parts.append(tantivy.Query.term_query(s, "committee", filters.committee))
         if filters.outcome:
             filter_parts.append(tantivy.Query.term_query(s, "outcome", filters.outcome))
+        if filters.dissent:
+            filter_parts.append(tantivy.Query.term_query(s, "dissent", filters.dissent))
         if filters.case_prefix:
             terms = case_field_terms(filters.case_prefix)
             filter_parts.append(tantivy.Query.term_query(s, "case", terms[-1] if terms else filters.case_prefix.lower()))

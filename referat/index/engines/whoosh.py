@@ -25,7 +25,7 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import KINDS, SearchRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the dissent field
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in tantivy
 FACETS = ("committee", "year", "outcome")
 _FACET_CACHE_MIN = 500  # from this many matches on, facets are counted from whole columns in memory
@@ -62,6 +62,7 @@ def _schema() -> Schema:
         committee=ID(sortable=True),
         outcome=ID(sortable=True),
         case=KEYWORD,
+        dissent=KEYWORD,
         year=NUMERIC(int, bits=32, sortable=True),
         day=NUMERIC(int, bits=32, sortable=True),  # YYYYMMDD
         **{name: TEXT(analyzer=terms, phrase=True) for name in BOOSTS},
@@ -118,6 +119,7 @@ class WhooshEngine(Engine):
                 committee=record.committee,
                 outcome=record.outcome or NO_OUTCOME,
                 case=" ".join(case_field_terms(record.case_number)),
+                dissent=" ".join(record.dissent),
                 year=record.year or 0,
                 day=int(record.date.strftime("%Y%m%d")) if record.date else 0,
                 **terms,
@@ -219,6 +221,8 @@ class WhooshEngine(Engine):
             filter_parts.append(Q.Term("committee", filters.committee))
         if filters.outcome:
             filter_parts.append(Q.Term("outcome", filters.outcome))
+        if filters.dissent:
+            filter_parts.append(Q.Term("dissent", filters.dissent))
         if filters.case_prefix:
             terms = case_field_terms(filters.case_prefix)
             filter_parts.append(Q.Term("case", terms[-1] if terms else filters.case_prefix.lower()))
