@@ -3,8 +3,8 @@
 - Pages: search (`/`, `/soeg`), an agenda item (`/punkt/<uid>`), a case and its history
   (`/sag/<number>`, also `.md`/`.html` downloads), budget agreements (`/budget`, `/budget/<year>`,
   `/budget/<year>/<point>`), a meeting (`/moede/<committee-slug>/<yyyy-mm-dd>`), the original
-  document (`/dokument/<sha256>`), and the JSON API under `/api/` (the CLI contract's shapes),
-  documented at `/api`.
+  document (`/dokument/<sha256>`), the fetched sources and their freshness (`/kilder`), and the JSON
+  API under `/api/` (the CLI contract's shapes), documented at `/api`.
 - GET (and HEAD) only; everything from the minutes is escaped by Jinja2's autoescape (the search
   snippet, already escaped with `<mark>`, is the one field rendered as markup); a strict
   Content-Security-Policy on every response; errors are Danish pages, never tracebacks.
@@ -294,7 +294,8 @@ class Web:
         if not q and not filtered:
             front = self.archive.overview()
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
-                             recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS)  # fmt: skip
+                             recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS,
+                             sources=self.archive.source_counts())  # fmt: skip
         result = self.search(request_)
         pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
 
@@ -404,6 +405,15 @@ class Web:
         if not result:
             return self.not_found(request, f"Punkt {point} i aftalen om budget {year} findes ikke i arkivet.")
         return self.page(request, "budget_point.html", title=f"Budget {year}, punkt {point}", b=result)
+
+    # -- fetched sources ------------------------------------------------------------------------
+
+    def sources_page(self, request: Request) -> Response:
+        result = self.archive.sources()
+        return self.page(request, "kilder.html", title="Kilder", today=result["today"], sources=result["sources"])
+
+    def api_sources(self, request: Request) -> Response:
+        return _json(self.archive.sources())
 
     # -- API ------------------------------------------------------------------------------------
 
@@ -528,6 +538,7 @@ def create_app(
         get("/moede/{committee}/{day}", web.meeting_page),
         get("/dokument/{sha256}", web.document),
         get("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", 301)),
+        get("/kilder", web.sources_page),
         get("/api", web.api_page),
         get("/api/search", web.api_search),
         get("/api/case/{q:path}", web.api_case),
@@ -535,6 +546,7 @@ def create_app(
         get("/api/budget/{year:int}", web.api_budget),
         get("/api/budget/{year:int}/{point:path}", web.api_budget),
         get("/api/item/{uid:path}", web.api_item),
+        get("/api/sources", web.api_sources),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = _App(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})
