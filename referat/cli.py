@@ -434,7 +434,8 @@ def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, f
 
     The crawl is polite (robots.txt, one request at a time per host, a delay between requests)
     and incremental: pages and documents the server reports unchanged are not downloaded again.
-    Output and exit codes are those of `referat ingest`.
+    Output and exit codes are those of `referat ingest`. Every run is recorded, also one that
+    fails: `referat sources` shows how each source is doing.
 
     \b
     A minimal SOURCE.toml:
@@ -679,8 +680,11 @@ def export(settings: Settings, fmt: str, committee, date_from, date_to, outcome,
         except FilterError as error:
             raise _filter_usage(error) from None
         if output is not None:
-            with atomic_file(output, "w", private=False, encoding="utf-8", newline="") as stream:
-                count = write_export(rows, stream, fmt)
+            try:
+                with atomic_file(output, "w", private=False, encoding="utf-8", newline="") as stream:
+                    count = write_export(rows, stream, fmt)
+            except OSError as error:  # a folder that is not there or not ours, a full disk
+                raise click.FileError(printable(str(output)), error.strerror or str(error)) from None
             click.echo(f"Exported {count} item{'s' if count != 1 else ''} to {printable(str(output))}.", err=True)
             return
         # UTF-8 whatever the terminal's locale says, line endings as written.
@@ -707,7 +711,7 @@ def sources(settings: Settings, today, fmt: str) -> None:
     A source is FLAGGED when its last fetch failed (every start URL failed, the store failed, the
     run was interrupted) or when it is stale: no new meeting for more than twice its usual
     interval, the median gap between consecutive meetings of each of its committees (45 days
-    with fewer than 3 meetings). JSON: {"today", "sources": [{"name", "last_fetch": {"started_at",
+    with fewer than 3 meetings or no committee that met twice). JSON: {"today", "sources": [{"name", "last_fetch": {"started_at",
     "finished_at", "ok", "error", "documents", "failed"}, "newest_meeting", "days_since_newest",
     "documents", "usual_interval_days", "stale", "failed", "flag"}]}.
     """

@@ -25,6 +25,7 @@ from referat.ingest.fetch.http import FetchSettings
 from referat.store.freshness import DEFAULT_INTERVAL_DAYS, usual_interval
 from referat.web.server import create_app
 from test_fetch import SiteState, start_site
+from test_ingest_cli_fetch import source_toml
 
 FAST = FetchSettings(delay=0.0, backoff=0.01, timeout=5.0, trust_env=False)
 # The fetch site's meetings: Økonomiudvalget 15.01.2024, Kommunalbestyrelsen 29.01.2024 and
@@ -34,20 +35,7 @@ NEWEST = date(2024, 2, 5)
 
 def fixture_source(tmp_path: Path, base: str, name: str = "Testkommune") -> Path:
     """The fetch site as a source, without the PDFs that fail or retry (they only cost time here)."""
-    path = tmp_path / f"{name.split()[0].lower()}.toml"
-    path.write_text(
-        f"""
-name = "{name}"
-start_urls = ["{base}/dagsorden-og-referat"]
-meeting_links = ['/dagsorden/[^/?#]+$']
-document_links = ['/bilag/(?!ustabil|altid-fejl|mangler)[^/]+\\.pdf$']
-follow = ['/dagsorden-og-referat\\?page=\\d+$']
-delay = 0
-max_pages = 2
-""",
-        encoding="utf-8",
-    )
-    return path
+    return source_toml(tmp_path, base, name, document_links="/bilag/(?!ustabil|altid-fejl|mangler)[^/]+\\.pdf$")
 
 
 @pytest.fixture
