@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
@@ -93,10 +93,10 @@ def source_facts(db: Engine, known: Facts | None = None) -> Facts:
         last_ids = select(func.max(S.FetchRunRow.id)).group_by(S.FetchRunRow.source)
         lasts = session.scalars(select(S.FetchRunRow).where(S.FetchRunRow.id.in_(last_ids))).all()
         newest = dict(session.execute(select(S.FetchRunRow.source, func.max(S.FetchRunRow.newest_meeting)).group_by(S.FetchRunRow.source)).all())
-        documents, meetings = _documents_of_sources(session) if lasts else ({}, {})
+        documents, meetings = _documents_of_sources(session) if lasts else (Counter(), defaultdict(list))
         sources = tuple(
-            SourceFacts(run.source, _run_dict(run), newest.get(run.source), len(documents.get(run.source, ())),
-                        usual_interval(meetings.get(run.source, ())))  # fmt: skip
+            SourceFacts(run.source, _run_dict(run), newest.get(run.source), documents[run.source],
+                        usual_interval(meetings[run.source]))  # fmt: skip
             for run in sorted(lasts, key=lambda r: r.source)
         )
     return Facts(key, sources)
@@ -121,12 +121,12 @@ def judge(facts: Facts, today: date) -> list[dict[str, Any]]:
     return [_freshness(source, today) for source in facts.sources]
 
 
-def _documents_of_sources(session: Session) -> tuple[dict[str, set[int]], dict[str, list[tuple[str, date]]]]:
-    """Per source, the ids of the documents its runs stored and their meetings (committee, date):
+def _documents_of_sources(session: Session) -> tuple[Counter[str], defaultdict[str, list[tuple[str, date]]]]:
+    """Per source, how many documents its runs stored and their meetings (committee, date):
     each document goes to the run whose time under the lock holds its `ingested_at`. One pass over
     the documents stored while some run held the lock, so the cost follows the documents, not runs x documents."""
-    documents: dict[str, set[int]] = defaultdict(set)
-    meetings: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    documents: Counter[str] = Counter()
+    meetings: defaultdict[str, list[tuple[str, date]]] = defaultdict(list)
     windows = session.execute(
         select(S.FetchRunRow.source, S.FetchRunRow.started_at, S.FetchRunRow.finished_at)
         .where(S.FetchRunRow.documents > 0, S.FetchRunRow.finished_at.is_not(None))
@@ -136,17 +136,17 @@ def _documents_of_sources(session: Session) -> tuple[dict[str, set[int]], dict[s
         return documents, meetings
     starts = [_utc(w.started_at) for w in windows]
     rows = session.execute(
-        select(S.DocumentRow.id, S.DocumentRow.ingested_at, S.MeetingRow.committee_slug, S.MeetingRow.date)
+        select(S.DocumentRow.ingested_at, S.MeetingRow.committee_slug, S.MeetingRow.date)  # a row a document: one meeting at most
         .outerjoin(S.MeetingRow, S.MeetingRow.document_id == S.DocumentRow.id)
         .where(S.DocumentRow.ingested_at >= windows[0].started_at,
                S.DocumentRow.ingested_at <= max(w.finished_at for w in windows))  # fmt: skip
     )
-    for document_id, ingested_at, committee, day in rows:
+    for ingested_at, committee, day in rows:
         at = _utc(ingested_at)
         k = bisect_right(starts, at) - 1
         if k < 0 or at > _utc(windows[k].finished_at):
             continue  # stored between runs, by another command
-        documents[windows[k].source].add(document_id)
+        documents[windows[k].source] += 1
         if day is not None:
             meetings[windows[k].source].append((committee, day))
     return documents, meetings
@@ -158,7 +158,7 @@ def usual_interval(meetings: Iterable[tuple[str, date]]) -> float:
     dates: dict[str, set[date]] = defaultdict(set)
     for committee, day in meetings:
         dates[committee].add(day)
-    gaps = [(b - a).days for days in dates.values() for a, b in zip(sorted(days), sorted(days)[1:])]
+    gaps = [(b - a).days for days in map(sorted, dates.values()) for a, b in zip(days, days[1:])]
     if sum(len(days) for days in dates.values()) < MIN_MEETINGS or not gaps:
         return DEFAULT_INTERVAL_DAYS
     median = statistics.median(gaps)
