@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["parse", "extract", "ingest", "search", "links", "web", "feeds", "watches"]
+MODULES = ["parse", "extract", "ingest", "search", "links", "web", "feeds", "watches", "export"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from referat import faults, model
-from referat.errors import ArchiveBusy, InputError, ReferatError, StoreError
+from referat.errors import ArchiveBusy, InputError, ReferatError, StoreError, one_line, printable
 from referat.ingest import pipeline
 from referat.ingest.pipeline import Original, Parsed, Problem
 from referat.index.search import SearchRequest, search_request
@@ -185,6 +185,7 @@ class Archive:
         self._settle_lock = threading.Lock()
         self._settled = False  # no owed work was found (or it was finished) since this archive opened
         self._settle_again = 0.0  # when a reader that found a writer at work may look again
+        self._source_facts: Any = None  # what `sources` read last, reused while the store has not changed
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -301,18 +302,39 @@ class Archive:
         """Crawl a source (a `referat.ingest.fetch.sources.Source` or the path of its TOML) and ingest what it finds.
 
         Documents the server reports unchanged (HTTP 304) are not downloaded again when their
-        original is stored; a page that fails is reported and the crawl goes on.
+        original is stored; a page that fails is reported and the crawl goes on. Every run is
+        recorded for `sources` after it ends, in a transaction of its own, also when it fails:
+        when it held the write lock, what it stored, and the error that stopped it (every start
+        URL failed, the store failed, an interruption, a busy archive).
         """
-        from referat.errors import FetchError
-        from referat.ingest.fetch.sources import crawl, load_source
+        from referat.ingest.fetch.sources import CrawlTally, load_source
 
         if not hasattr(source, "start_urls"):
             source = load_source(Path(source))
-        report = IngestReport()
+        report, tally = IngestReport(), CrawlTally()
+        started = finished = None
+        try:
+            with self.writing():
+                started = _utcnow()  # under the lock: what is stored from now until `finished` is this run's
+                try:
+                    self._crawl_and_store(source, tally, report, jobs, ocr, progress)
+                finally:
+                    finished = _utcnow()
+        except BaseException as error:
+            self._record_fetch(source.name, started, finished, report, self._run_error(error), after_failure=True)
+            raise
+        self._record_fetch(source.name, started, finished, report, _crawl_failure(source, tally, report))
+        return report
+
+    def _crawl_and_store(self, source: Any, tally: Any, report: IngestReport, jobs: int, ocr: bool,
+                         progress: Progress | None) -> None:  # fmt: skip
+        from referat.errors import FetchError
+        from referat.ingest.fetch.sources import crawl
+
         fetcher = self._fetcher()
 
         def originals() -> Iterator[Original | InputError | _Unchanged]:
-            for got in crawl(source, fetcher):
+            for got in crawl(source, fetcher, tally):
                 if isinstance(got, FetchError):
                     yield got
                     continue
@@ -332,7 +354,26 @@ class Archive:
             self._store_all(originals(), 0, report, jobs, ocr, progress)
         finally:
             fetcher.close()
-        return report
+
+    def _record_fetch(self, name: str, started: datetime | None, finished: datetime | None, report: IngestReport,
+                      error: str | None, *, after_failure: bool = False) -> None:  # fmt: skip
+        """Record a fetch run (see `store.freshness`). After a failure the run's own error is what
+        the caller hears: a store that cannot take the record either (it is gone) is left alone."""
+        now = _utcnow()
+        try:
+            store.freshness.record_fetch_run(self.db, source=name, started_at=started or now, finished_at=finished or now,
+                                             error=error, documents=report.ingested, failed=len(report.failed))  # fmt: skip
+        except Exception:
+            if not after_failure:
+                raise
+
+    def _run_error(self, error: BaseException) -> str:
+        """A failed run's error as the one line `sources` shows."""
+        if isinstance(error, KeyboardInterrupt):
+            return "interrupted"
+        if store.is_database_error(error):
+            return str(self._store_error(error))
+        return one_line(error)
 
     def _store_all(
         self,
@@ -442,16 +483,8 @@ class Archive:
         if path.exists():
             return path, False
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(original.data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(path, "wb") as f:
+            f.write(original.data)
         return path, True
 
     # -- reparse ------------------------------------------------------------------------------
@@ -812,6 +845,45 @@ class Archive:
             return None
         return {"party": letter, "dissent_total": total, "dissent": items, "attendance": people}
 
+
+    # -- fetched sources, exports ------------------------------------------------------------------
+
+    @_store_errors
+    @_reads
+    def sources(self, today: date | None = None) -> dict[str, Any]:
+        """Every fetched source with its last run, newest meeting, documents, usual interval and
+        whether it needs attention, judged as of `today` (default: today); the rule is in
+        `referat.store.freshness`."""
+        today = today or date.today()
+        self._source_facts = store.freshness.source_facts(self.db, self._source_facts)
+        return {"today": today.isoformat(), "sources": store.freshness.judge(self._source_facts, today)}
+
+    def source_counts(self, today: date | None = None) -> dict[str, int]:
+        """How many sources were fetched, and how many of them need attention (the front page's line)."""
+        found = self.sources(today)["sources"]
+        return {"sources": len(found), "attention": sum(1 for s in found if s["flag"])}
+
+    @_store_errors
+    @_reads
+    def export_items(self, *, committee: str | None = None, date_from: date | str | None = None,
+                     date_to: date | str | None = None, outcome: str | None = None,
+                     case: str | None = None) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """Every item the filters select (those of `search`, checked the same way: `FilterError`
+        at once, before anything is read), oldest first, streamed from the store in batches: rows
+        for `referat.render.write_export`. A database failure while streaming is a `StoreError`."""
+        filters = search_request(committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case).filters
+        rows = store.export.export_items(self.db, committee=filters.committee, date_from=filters.date_from,
+                                         date_to=filters.date_to, outcome=filters.outcome, case=filters.case_prefix)  # fmt: skip
+        return self._streamed(rows)
+
+    def _streamed(self, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        try:
+            yield from rows
+        except Exception as error:
+            if store.is_database_error(error):
+                raise self._store_error(error) from None
+            raise
+
     def outdated_documents(self) -> int:
         """How many stored documents an older parser read (their originals can be read again)."""
         return store.outdated_documents(self.db, pipeline.parser_version())
@@ -883,6 +955,29 @@ class Archive:
         return report
 
 
+@contextmanager
+def atomic_file(path: Path | str, mode: str = "wb", *, private: bool = True, **options: Any) -> Iterator[Any]:
+    """A file written whole or not at all: the caller writes a temporary file beside `path`, which
+    is synced and renamed over it when the block ends, and removed if the block fails (`options`
+    go to `open`: encoding, newline). A `private` file is readable by its owner only (raw/
+    originals); otherwise it gets the permissions a plain `open` would give it (an export)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
+    try:
+        with os.fdopen(fd, mode, **options) as f:
+            if not private:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(fd, 0o666 & ~umask)
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def search_index_only(settings: Settings, request: SearchRequest) -> dict[str, Any] | None:
     """The search `referat search` tries first: the live embedded index alone, without opening the
     store, so the process never imports SQLAlchemy or Alembic and answers in a fraction of the time.
@@ -910,6 +1005,19 @@ def search_index_only(settings: Settings, request: SearchRequest) -> dict[str, A
         return None
     finally:
         index.close()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _crawl_failure(source: Any, tally: Any, report: IngestReport) -> str | None:
+    """The error of a crawl that failed as a whole: not one listing page could be read (every
+    start URL failed or was refused), named by the first start URL's problem."""
+    if tally.listing_pages:
+        return None
+    problem = next((p for p in [*report.failed, *report.skipped] if p.source in source.start_urls), None)
+    return "no listing page could be read" + (f" ({printable(problem.source)}: {printable(problem.error)})" if problem else "")
 
 
 def _refused(error: InputError) -> bool:

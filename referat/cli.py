@@ -434,7 +434,8 @@ def fetch(settings: Settings, source: Path, jobs: int, ocr: bool, wait: float, f
 
     The crawl is polite (robots.txt, one request at a time per host, a delay between requests)
     and incremental: pages and documents the server reports unchanged are not downloaded again.
-    Output and exit codes are those of `referat ingest`.
+    Output and exit codes are those of `referat ingest`. Every run is recorded, also one that
+    fails: `referat sources` shows how each source is doing.
 
     \b
     A minimal SOURCE.toml:
@@ -462,13 +463,27 @@ def render_hit(hit: dict) -> str:
     return f"{click.style(hit['title'], bold=True)}\n  {hit_meta(hit)}\n  {_marks_to_terminal(hit['snippet'])}\n  id: {hit['id']}"
 
 
+def item_filters(command: Callable) -> Callable:
+    """The filters `search` and `export` share: --committee, --from, --to, --outcome, --case."""
+    for option in reversed((
+        click.option("--committee", help="Only this committee (any spelling: folded to its canonical name)."),
+        click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or after this date (YYYY-MM-DD)."),
+        click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or before this date (YYYY-MM-DD)."),
+        click.option("--outcome", type=click.Choice(OUTCOME_FILTERS), help="Only items with this decision outcome ('none': no decision)."),
+        click.option("--case", "case", metavar="PREFIX", help="Only items under this case number or KLE prefix (e.g. 15.00.00-P05)."),
+    )):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _filter_usage(error: Any) -> click.UsageError:
+    """A `FilterError` as the options the command line spells."""
+    return click.UsageError(error.problem.replace("(committee, from, to", "(--committee, --from, --to"))
+
+
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--committee", help="Only this committee (any spelling: folded to its canonical name).")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or after this date (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Meetings on or before this date (YYYY-MM-DD).")
-@click.option("--outcome", type=click.Choice(OUTCOME_FILTERS), help="Only items with this decision outcome ('none': no decision).")
-@click.option("--case", "case", metavar="PREFIX", help="Only items under this case number or KLE prefix (e.g. 15.00.00-P05).")
+@item_filters
 @click.option("--kind", type=click.Choice(KIND_FILTERS), default="item", show_default=True, help="What to search.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=10, show_default=True, help=f"Hits to show (at most {MAX_LIMIT}).")
@@ -497,7 +512,7 @@ def search(settings: Settings, query: tuple[str, ...], committee, date_from, dat
         request = search_request(text, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome,
                                  case=case, kind=kind, sort=sort, limit=limit, offset=offset, require_subject=True)  # fmt: skip
     except FilterError as error:
-        raise click.UsageError(error.problem.replace("(committee, from, to", "(--committee, --from, --to")) from None
+        raise _filter_usage(error) from None
     result = search_index_only(settings, request)
     if result is None:  # no usable index yet, or a PostgreSQL store: the archive builds what is missing
         with open_archive(settings) as archive:
@@ -694,6 +709,86 @@ def party(settings: Settings, name: str | None, limit: int, fmt: str) -> None:
         click.echo("\nAttendance (meetings present / absent / not recorded):")
         for m in result["attendance"]:
             click.echo(f"  {m['name']}: {m['present']} / {m['absent']} / {m['unknown']}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+              help="CSV with a header row, or JSON Lines (one object a line).")
+@item_filters
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), metavar="FILE",
+              help="Write to FILE (whole or not at all) instead of standard output.")
+@click.pass_obj
+@reports_errors
+def export(settings: Settings, fmt: str, committee, date_from, date_to, outcome, case, output: Path | None) -> None:
+    """Every agenda item the filters select, oldest first, as CSV or JSON Lines (UTF-8).
+
+    Each item: id, committee, meeting_date, item_number, title, case_number, outcome, decision,
+    budget_refs ("2019:5.3; 2020" in CSV, a list of {year, point} in JSON), dissent (who voted
+    against, abstained or took a reservation: "kind:party:person" entries in CSV, a list in
+    JSON), votes_for, votes_against, votes_abstain, source and sha256 of the original. The
+    filters are those of `referat search`. The store is read in batches, so memory stays flat
+    however many items there are; with --output the file appears only when the export is complete.
+
+    \b
+    Examples:
+      referat export --committee Økonomiudvalget --from 2024-01-01 > items.csv
+      referat export --format jsonl --case 15.00.00-P05 --output cases.jsonl
+    """
+    import io
+    import os
+
+    from referat.archive import FilterError, atomic_file
+    from referat.render import write_export
+
+    with open_archive(settings) as archive:
+        try:
+            rows = archive.export_items(committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case)
+        except FilterError as error:
+            raise _filter_usage(error) from None
+        if output is not None:
+            try:
+                with atomic_file(output, "w", private=False, encoding="utf-8", newline="") as stream:
+                    count = write_export(rows, stream, fmt)
+            except OSError as error:  # a folder that is not there or not ours, a full disk
+                raise click.FileError(printable(str(output)), error.strerror or str(error)) from None
+            click.echo(f"Exported {count} item{'s' if count != 1 else ''} to {printable(str(output))}.", err=True)
+            return
+        # UTF-8 whatever the terminal's locale says, line endings as written.
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            write_export(rows, stream, fmt)
+            stream.flush()
+        except BrokenPipeError:  # the reader stopped reading (`| head`): what it wanted, it has
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # and no second error at exit
+        finally:
+            stream.detach()
+
+
+@cli.command()
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Judge staleness as of this date (YYYY-MM-DD) instead of today.")
+@output_format("text", "json")
+@click.pass_obj
+@reports_errors
+@json_errors
+def sources(settings: Settings, today, fmt: str) -> None:
+    """Every source `referat fetch` has fetched: its last fetch, newest meeting and documents.
+
+    A source is FLAGGED when its last fetch failed (every start URL failed, the store failed, the
+    run was interrupted) or when it is stale: no new meeting for more than twice its usual
+    interval, the median gap between consecutive meetings of each of its committees (45 days
+    with fewer than 3 meetings or no committee that met twice). JSON: {"today", "sources": [{"name", "last_fetch": {"started_at",
+    "finished_at", "ok", "error", "documents", "failed"}, "newest_meeting", "days_since_newest",
+    "documents", "usual_interval_days", "stale", "failed", "flag"}]}.
+    """
+    from referat.render import sources_text
+
+    with open_archive(settings) as archive:
+        result = archive.sources(today.date() if today else None)
+    if fmt == "json":
+        print_json(result)
+    else:
+        click.echo(sources_text(result))
 
 
 @cli.command()

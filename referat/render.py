@@ -4,11 +4,14 @@ and Atom feeds of agenda items."""
 
 from __future__ import annotations
 
+import csv
 import html
+import json
 import re
 from datetime import date
-from typing import Any
+from typing import IO, Any, Iterable
 
+from referat.errors import printable
 from referat.model import Document
 from referat.parsers.dates import danish_date
 from referat.parsers.positions import PARTY_LETTERS
@@ -466,4 +469,55 @@ def watch_list_text(watches: list[dict[str, Any]]) -> str:
         lines.append(f"{w['id']:>4}  {w['kind']:<9}  {w['label']}")
         lines.append(f"{'':>4}  {'':<9}  added {w['created_at']}, last run {w['last_run_at'] or 'never'}, "
                      f"{w['sent']} item{'s' if w['sent'] != 1 else ''} delivered")  # fmt: skip
+
+
+# -- exports and sources -----------------------------------------------------------------------
+
+EXPORT_FIELDS = ("id", "committee", "meeting_date", "item_number", "title", "case_number", "outcome", "decision",
+                 "budget_refs", "dissent", "votes_for", "votes_against", "votes_abstain", "source", "sha256")  # fmt: skip
+
+
+def write_export(rows: Iterable[dict[str, Any]], out: IO[str], fmt: str) -> int:
+    """Write export rows (`Archive.export_items`) to a text stream as it reads them; returns how many.
+
+    `csv`: a header row, then one row an item (a decision's line breaks and quotes quoted as
+    RFC 4180 says), budget references as "2019:5.3; 2020", positions as "kind:party:person"
+    entries joined by "; ", empty cells for nothing. `jsonl`: one JSON object a line, with the
+    same keys, budget references and positions as lists of objects. Open a file with
+    newline="" for CSV, so its line endings are written as they are."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            writer.writerow(_csv_cells(row))
+            count += 1
+    elif fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; use csv or jsonl")
+    return count
+
+
+def _csv_cells(row: dict[str, Any]) -> list[Any]:
+    cells = dict(row)
+    cells["budget_refs"] = "; ".join(f"{r['year']}:{r['point']}" if r["point"] else str(r["year"]) for r in row["budget_refs"])
+    cells["dissent"] = "; ".join(f"{p['kind']}:{p['party'] or ''}:{p['person'] or ''}" for p in row["dissent"])
+    return ["" if cells[name] is None else cells[name] for name in EXPORT_FIELDS]
+
+
+def sources_text(result: dict[str, Any]) -> str:
+    """One line per fetched source: its last fetch, newest meeting and documents, and FLAGGED with
+    the reason when it needs attention."""
+    if not result["sources"]:
+        return "No source has been fetched yet; `referat fetch SOURCE.toml` fetches one."
+    lines = []
+    for source in result["sources"]:
+        last = source["last_fetch"]
+        when = (last["started_at"] or "")[:16].replace("T", " ")
+        line = (f"{printable(source['name'])}: last fetch {when} UTC {'ok' if last['ok'] else 'FAILED'}; "
+                f"newest meeting {source['newest_meeting'] or 'none'}; {source['documents']} documents")  # fmt: skip
+        lines.append(line + (f"; FLAGGED: {printable(source['flag'])}" if source["flag"] else ""))
     return "\n".join(lines)

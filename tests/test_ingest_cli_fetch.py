@@ -29,14 +29,14 @@ def site():
     server.server_close()
 
 
-def source_toml(tmp_path: Path, base: str) -> Path:
-    path = tmp_path / "testkommune.toml"
+def source_toml(tmp_path: Path, base: str, name: str = "Testkommune", document_links: str = "\\.pdf$") -> Path:
+    path = tmp_path / f"{name.split()[0].lower()}.toml"
     path.write_text(
         f"""
-name = "Testkommune"
+name = "{name}"
 start_urls = ["{base}/dagsorden-og-referat"]
 meeting_links = ['/dagsorden/[^/?#]+$']
-document_links = ['\\.pdf$']
+document_links = ['{document_links}']
 follow = ['/dagsorden-og-referat\\?page=\\d+$']
 delay = 0
 max_pages = 3

@@ -29,6 +29,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def record_failed_fetch(archive) -> None:
+    """A source whose last fetch failed, as `referat fetch` records one (the front page then links /kilder)."""
+    from datetime import datetime, timezone
+
+    from referat import store
+
+    now = datetime.now(timezone.utc)
+    store.freshness.record_fetch_run(archive.db, source="Testkommune", started_at=now, finished_at=now, documents=0, failed=1,
+                                     error="no listing page could be read (https://testkommune.invalid/referater: HTTP 404 Not Found)")  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from referat.archive import Archive
@@ -39,6 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("data")
     with Archive(data) as archive:
         assert not archive.ingest([folder]).failed
+        record_failed_fetch(archive)
     port = _free_port()
     log = (data / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -154,7 +166,16 @@ def test_facet_filter_and_keyboard_use(page):
     assert page.evaluate("document.activeElement.id") == "indhold"
 
 
-@pytest.mark.parametrize("path", ["/soeg?q=indvandrere", "/budget/2019/5.3", f"/punkt/{UID_2020_6}", "/budget/2019"])
+def test_the_front_page_leads_to_the_sources_that_need_attention(page):
+    page.goto("/")
+    page.get_by_role("link", name="1 kilde; 1 kræver opmærksomhed").click()
+    page.wait_for_url("**/kilder")
+    row = page.get_by_role("row", name="Testkommune")
+    assert "Kræver opmærksomhed" in row.inner_text()
+    assert "Seneste hentning fejlede: no listing page could be read" in row.inner_text()
+
+
+@pytest.mark.parametrize("path", ["/soeg?q=indvandrere", "/budget/2019/5.3", f"/punkt/{UID_2020_6}", "/budget/2019", "/kilder"])
 def test_phone_width_has_no_sideways_scrolling(browser, server, path, tmp_path):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server)
     page = context.new_page()

@@ -26,3 +26,4 @@ from referat.store.documents import *  # noqa: F403
 from referat.store.schema import *  # noqa: F403
 from referat.store import pages  # noqa: F401 - read by Archive as store.pages
 from referat.store import feeds  # noqa: F401 - read by Archive as store.feeds
+from referat.store import export, freshness  # noqa: F401 - read by Archive as store.export, store.freshness

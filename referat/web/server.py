@@ -3,8 +3,9 @@
 - Pages: search (`/`, `/soeg`), an agenda item (`/punkt/<uid>`), a case and its history
   (`/sag/<number>`, also `.md`/`.html` downloads), budget agreements (`/budget`, `/budget/<year>`,
   `/budget/<year>/<point>`), a meeting (`/moede/<committee-slug>/<yyyy-mm-dd>`), the original
-  document (`/dokument/<sha256>`), and the JSON API under `/api/` (the CLI contract's shapes),
-  documented at `/api`.
+  document (`/dokument/<sha256>`), the fetched sources and their freshness (`/kilder`), and the JSON
+  API under `/api/` (the CLI contract's shapes), documented at `/api`.
+- Loose ends (`/loese-ender`), parties with their dissent and attendance (`/parti`, `/parti/<letter>`).
 - Atom feeds of the newest items: a search (`/soeg/feed?…`, `/soeg?…&format=atom`,
   `/api/search?…&format=atom`), a case or KLE prefix (`/sag/<number>/feed`), a committee
   (`/udvalg/<committee-slug>/feed`) and a budget point (`/budget/<year>/<point>/feed`).
@@ -347,7 +348,8 @@ class Web:
             front = self.archive.overview()
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
                              recent=front["recent"], years=front["years"], stats=front, outcomes=OUTCOME_FILTERS,
-                             feed={"url": "/soeg/feed", "title": search_feed_title(request_)})  # fmt: skip
+                             feed={"url": "/soeg/feed", "title": search_feed_title(request_)},
+                             sources=self.archive.source_counts())  # fmt: skip
         result = self.search(request_)
         pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
 
@@ -563,6 +565,15 @@ class Web:
             return self.not_found(request, "no such party in the archive's attendance or decisions.")
         return _json(found)
 
+    # -- fetched sources ------------------------------------------------------------------------
+
+    def sources_page(self, request: Request) -> Response:
+        result = self.archive.sources()
+        return self.page(request, "kilder.html", title="Kilder", today=result["today"], sources=result["sources"])
+
+    def api_sources(self, request: Request) -> Response:
+        return _json(self.archive.sources())
+
     # -- API ------------------------------------------------------------------------------------
 
     def api_page(self, request: Request) -> Response:
@@ -703,6 +714,7 @@ def create_app(
         get("/api/loose-ends", web.api_loose_ends),
         get("/parti", web.parties_page),
         get("/parti/{party}", web.party_page),
+        get("/kilder", web.sources_page),
         get("/api", web.api_page),
         get("/api/party/{party}", web.api_party),
         get("/api/search", web.api_search),
@@ -711,6 +723,7 @@ def create_app(
         get("/api/budget/{year:int}", web.api_budget),
         get("/api/budget/{year:int}/{point:path}", web.api_budget),
         get("/api/item/{uid:path}", web.api_item),
+        get("/api/sources", web.api_sources),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = _App(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: server_error})

@@ -240,11 +240,21 @@ def _is_html(fetched: Fetched) -> bool:
     return not media and (head.startswith(b"<!doctype html") or head.startswith(b"<html"))
 
 
-def crawl(source: Source, fetcher: Fetcher) -> Iterator[Fetched | FetchError]:
+@dataclass
+class CrawlTally:
+    """What a crawl got through, for the record its caller keeps of the run (`referat sources`):
+    the listing pages it could read. None read means the crawl failed as a whole (every start URL
+    failed), however many per-URL errors say so."""
+
+    listing_pages: int = 0
+
+
+def crawl(source: Source, fetcher: Fetcher, tally: CrawlTally | None = None) -> Iterator[Fetched | FetchError]:
     """Yield every meeting page and document of `source` (unchanged ones as not_modified) and every
     per-URL FetchError; listing pages are read for links, not yielded. Bounded by max_pages
-    listing pages, max_documents meeting pages plus documents, and max_seconds."""
-    return _Crawl(source, fetcher).run()
+    listing pages, max_documents meeting pages plus documents, and max_seconds. `tally`, if
+    given, counts what was read as the crawl goes."""
+    return _Crawl(source, fetcher, tally or CrawlTally()).run()
 
 
 class _OutOfTime(Exception):
@@ -254,9 +264,10 @@ class _OutOfTime(Exception):
 class _Crawl:
     """The state of one crawl: URLs seen, listing pages queued, how many documents are left."""
 
-    def __init__(self, source: Source, fetcher: Fetcher):
+    def __init__(self, source: Source, fetcher: Fetcher, tally: CrawlTally):
         self.source = source
         self.fetcher = fetcher
+        self.tally = tally
         self.seen: set[str] = set(source.start_urls)
         self.budget = source.max_documents  # meeting pages and documents still allowed
         self.stopped = False  # a wanted link was left out because the budget ran out
@@ -294,6 +305,7 @@ class _Crawl:
             except FetchError as error:
                 yield error
                 continue
+            self.tally.listing_pages += 1
             for link in links:
                 kind, target = self.new(link)
                 if kind is None:
