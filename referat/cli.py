@@ -484,6 +484,8 @@ def _filter_usage(error: Any) -> click.UsageError:
 @cli.command()
 @click.argument("query", nargs=-1)
 @item_filters
+@click.option("--dissent", metavar="PARTY", help="Only items where this party (Ø, V, … or its name) voted against, abstained, "
+              "took a reservation or sent the case to the council.")
 @click.option("--kind", type=click.Choice(KIND_FILTERS), default="item", show_default=True, help="What to search.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=BoundedInt(1, MAX_LIMIT), default=10, show_default=True, help=f"Hits to show (at most {MAX_LIMIT}).")
@@ -492,7 +494,7 @@ def _filter_usage(error: Any) -> click.UsageError:
 @click.pass_obj
 @reports_errors
 @json_errors
-def search(settings: Settings, query: tuple[str, ...], committee, date_from, date_to, outcome, case, kind, sort, limit, offset, fmt) -> None:
+def search(settings: Settings, query: tuple[str, ...], committee, date_from, date_to, outcome, case, dissent, kind, sort, limit, offset, fmt) -> None:
     """Search the archive in Danish: inflections, aa/å, hyphens and typos are understood.
 
     \b
@@ -510,7 +512,8 @@ def search(settings: Settings, query: tuple[str, ...], committee, date_from, dat
     text = " ".join(query)
     try:
         request = search_request(text, committee=committee, date_from=date_from, date_to=date_to, outcome=outcome,
-                                 case=case, kind=kind, sort=sort, limit=limit, offset=offset, require_subject=True)  # fmt: skip
+                                 case=case, kind=kind, sort=sort, limit=limit, offset=offset, require_subject=True,
+                                 dissent=dissent)  # fmt: skip
     except FilterError as error:
         raise _filter_usage(error) from None
     result = search_index_only(settings, request)

@@ -99,3 +99,37 @@ def test_item_page_api_and_party_pages(archive):
         assert client.get("/parti").status_code == 200
         assert client.get("/api/party/V").json()["dissent"][0]["id"] == UID.format(4)
         assert client.get("/parti/%C3%86").status_code == 404
+
+
+def test_the_dissent_filter_on_every_engine(tmp_path_factory, archive):
+    for engine in ("tantivy", "whoosh"):
+        with Archive(archive.data_dir, search_engine=engine) as opened:
+            assert [h["id"] for h in opened.search("", dissent="Ø")["hits"]] == [UID.format(3)]
+            assert [h["id"] for h in opened.search("grund", dissent="Venstre")["hits"]] == [UID.format(4)]
+            assert opened.search("", dissent="A")["total"] == 0
+
+
+@pytest.mark.postgres
+def test_the_dissent_filter_on_postgres(tmp_path, pg_url):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "byraad.txt").write_text(dedent(BYRAAD).strip() + "\n", encoding="utf-8")
+    with Archive(tmp_path / "data", pg_url) as opened:
+        opened.ingest([folder])
+        assert [h["id"] for h in opened.search("", dissent="O")["hits"]] == [UID.format(3)]
+        assert opened.search("skolestruktur", dissent="V")["total"] == 0
+
+
+def test_dissent_from_the_cli_the_page_and_the_api(archive):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--data", str(archive.data_dir), "search", "--dissent", "Dansk Folkeparti", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [h["id"] for h in json.loads(result.output)["hits"]] == [UID.format(3)]
+    bad = runner.invoke(cli, ["--data", str(archive.data_dir), "search", "skole", "--dissent", "Nogle Folk"])
+    assert bad.exit_code == 2 and "not a party" in bad.output
+    with TestClient(create_app(lambda: archive)) as client:
+        page = client.get("/soeg?parti=%C3%98")
+        assert page.status_code == 200 and "Ny skolestruktur i Nørrebyen" in page.text and "Salg af grund" not in page.text
+        assert client.get("/api/search?dissent=V").json()["hits"][0]["id"] == UID.format(4)
+        assert client.get("/api/search?q=skole&dissent=xyz").status_code == 400
+        assert "Ukendt parti" in client.get("/soeg?q=skole&parti=xyz").text

@@ -286,3 +286,17 @@ def test_history_html_escapes_document_text(tmp_path):
 
         html = history_html(archive.history("01.01.01-A00-1-21"))
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+
+
+def test_a_promise_s_words_find_the_item_that_cites_it_whatever_came_first(tmp_path):
+    """The item citing "punkt 5.3" files the point's title, also when the agreement arrives later."""
+    agreement = SAMPLES / "000_d215b7b932a6dcdc.txt"  # the 2019 agreement (its golden file says so)
+    minutes = [p for p in SAMPLES.glob("*.txt") if p != agreement]
+    with Archive(tmp_path / "data") as archive:
+        archive.ingest(minutes)  # the agreement comes second
+        assert UID_2019.format(6) not in ids(archive.search("flere indvandrere i job", limit=5)["hits"])
+        archive.ingest([agreement])
+        hits = archive.search("flere indvandrere i job", limit=5)["hits"]
+        assert UID_2019.format(6) in ids(hits)
+        hit = next(h for h in hits if h["id"] == UID_2019.format(6))
+        assert "Henviser til Aftale om budget 2019, punkt 5.3" in hit["snippet"]

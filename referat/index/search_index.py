@@ -392,7 +392,10 @@ class SearchIndex:
         added = sorted(stored.keys() - indexed)
         if gone:
             self._delete(engine, gone)
-        self._add(engine, [stored[sha] for sha in added])
+        added_ids = [stored[sha] for sha in added]
+        # Items citing a newly stored agreement file its points' titles: their records are made
+        # again in the same commit, so a kill leaves both to the next sync.
+        self._add(engine, added_ids + _stored().documents_citing_agreements(self.db, added_ids))
         if gone or added:
             self._commit(engine)
         return added, gone

@@ -268,3 +268,18 @@ def load_records(db: Engine, uids: list[str]) -> dict[str, SearchRecord]:
                         if record.uid == uid:
                             out[uid] = record
     return out
+
+
+def documents_citing_agreements(db: Engine, document_ids: list[int]) -> list[int]:
+    """The other documents whose items cite a year of an agreement among these documents: their
+    records file the cited points' titles, so a newly stored agreement makes them due again."""
+    if not document_ids:
+        return []
+    with Session(db) as session:
+        years = select(S.BudgetAgreementRow.year).where(S.BudgetAgreementRow.document_id.in_(document_ids))
+        return sorted(set(session.scalars(
+            select(S.MeetingRow.document_id)
+            .join(S.ItemRow, S.ItemRow.meeting_id == S.MeetingRow.id)
+            .join(S.BudgetRefRow, S.BudgetRefRow.item_id == S.ItemRow.id)
+            .where(S.BudgetRefRow.year.in_(years), S.BudgetRefRow.point.is_not(None))
+        )) - set(document_ids))  # fmt: skip

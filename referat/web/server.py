@@ -68,6 +68,7 @@ _LENIENT = {
     "from": "Datoen i »fra« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.",
     "to": "Datoen i »til« er ikke en gyldig dato (brug åååå-mm-dd); den er ignoreret.",
     "outcome": "Ukendt beslutningstype; den er ignoreret.",
+    "dissent": "Ukendt parti (brug listebogstavet, fx Ø, eller partiets navn); det er ignoreret.",
 }
 
 
@@ -140,7 +141,8 @@ def search_url(request: Any, path: str = "/soeg") -> str:
     feed whether asked for by the page's or the API's parameter names."""
     f = request.filters
     pairs = [("q", request.query), ("udvalg", f.committee), ("fra", f.date_from.isoformat() if f.date_from else None),
-             ("til", f.date_to.isoformat() if f.date_to else None), ("beslutning", f.outcome), ("sag", f.case_prefix)]  # fmt: skip
+             ("til", f.date_to.isoformat() if f.date_to else None), ("beslutning", f.outcome), ("sag", f.case_prefix),
+             ("parti", f.dissent)]  # fmt: skip
     if path == "/soeg":
         pairs.append(("sort", "dato"))
     query = urlencode([(k, v) for k, v in pairs if v])
@@ -152,7 +154,7 @@ def search_feed_title(request: Any) -> str:
     f = request.filters
     parts = [f"»{request.query}«" if request.query else "", f.committee or "", f"fra {dansk_dato(f.date_from)}" if f.date_from else "",
              f"til {dansk_dato(f.date_to)}" if f.date_to else "", udfald(None if f.outcome == "none" else f.outcome) if f.outcome else "",
-             f"sag {f.case_prefix}" if f.case_prefix else ""]  # fmt: skip
+             f"sag {f.case_prefix}" if f.case_prefix else "", f"afvigende holdning: {f.dissent}" if f.dissent else ""]  # fmt: skip
     shown = ", ".join(p for p in parts if p)
     return f"Søgning: {shown}" if shown else "Nyeste dagsordenspunkter"
 
@@ -303,7 +305,7 @@ class Web:
         field is pointed out and that field left out; the rest still searches."""
         asked = dict(query=p.get("q", "").strip()[:MAX_QUERY], committee=p.get("udvalg") or None, date_from=p.get("fra") or None,
                      date_to=p.get("til") or None, outcome=p.get("beslutning") or None, case=p.get("sag") or None,
-                     sort="date" if p.get("sort") == "dato" else "relevance")  # fmt: skip
+                     dissent=p.get("parti") or None, sort="date" if p.get("sort") == "dato" else "relevance")  # fmt: skip
         asked.update(window)
         problems: list[str] = []
         while True:
@@ -318,7 +320,8 @@ class Web:
         f = request_.filters
         state = {k: v for k, v in (("q", request_.query), ("udvalg", asked["committee"] or ""), ("fra", f.date_from.isoformat() if f.date_from else ""),
                                    ("til", f.date_to.isoformat() if f.date_to else ""), ("beslutning", f.outcome or ""),
-                                   ("sag", asked["case"] or ""), ("sort", "dato" if request_.sort == "date" else "")) if v}  # fmt: skip
+                                   ("sag", asked["case"] or ""), ("parti", f.dissent or ""),
+                                   ("sort", "dato" if request_.sort == "date" else "")) if v}  # fmt: skip
         return request_, asked, problems, state
 
     def search_page(self, request: Request) -> Response:
@@ -343,7 +346,7 @@ class Web:
                     new.pop(key, None)
             return "/soeg" + ("?" + urlencode(new) if new else "")
 
-        filtered = any((committee, date_from, date_to, outcome, case))
+        filtered = any((committee, date_from, date_to, outcome, case, f.dissent))
         if not q and not filtered:
             front = self.archive.overview()
             return self.page(request, "home.html", title="Søg i referaterne", state=state, problems=problems,
@@ -592,6 +595,7 @@ class Web:
         try:
             asked = search_request(p.get("q", ""), committee=p.get("committee"), date_from=p.get("from"), date_to=p.get("to"),
                                    outcome=p.get("outcome"), case=p.get("case"), kind=p.get("kind"), max_query=MAX_QUERY,
+                                   dissent=p.get("dissent"),
                                    require_subject=True, **window)  # fmt: skip
         except FilterError as error:
             return self.bad_request(request, f"{error.source}: {error.problem}.")
