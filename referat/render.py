@@ -469,6 +469,7 @@ def watch_list_text(watches: list[dict[str, Any]]) -> str:
         lines.append(f"{w['id']:>4}  {w['kind']:<9}  {w['label']}")
         lines.append(f"{'':>4}  {'':<9}  added {w['created_at']}, last run {w['last_run_at'] or 'never'}, "
                      f"{w['sent']} item{'s' if w['sent'] != 1 else ''} delivered")  # fmt: skip
+    return "\n".join(lines)
 
 
 # -- exports and sources -----------------------------------------------------------------------

@@ -550,4 +550,6 @@ def test_the_same_pages_on_a_postgresql_store(pg_url, tmp_path):
             assert "Flere indvandrere i job" in get(client, "/budget/2019/5.3").text
             assert "via samme sagsnummer" in get(client, "/sag/15.00.00-P05-4-20").text
             assert get(client, "/sag/15.00.00-P05").status_code == 200
-            assert get(client, "/api/search?q=indvandrere").json()["total"] == 1
+            found = get(client, "/api/search?q=indvandrere").json()
+            # the 2020 item in its own words, and the 2019 item citing point 5.3, "Flere indvandrere i job"
+            assert found["total"] == 2 and found["hits"][0]["id"] == UID_2020.format(6)

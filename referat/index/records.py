@@ -28,6 +28,7 @@ class SearchRecord:
     case_number: str = ""
     document: str = ""  # sha256 of the document it comes from, so a replaced document's records go
     dissent: tuple[str, ...] = ()  # list letters of the parties that dissented on record (`--dissent`)
+    cited: str = ""  # the end of `body` that names the budget points the item cites (indexed on its own, weighted low)
     extra: dict = field(default_factory=dict)  # fields hits show that the index does not need
     terms: dict | None = None  # the analyzer's terms per text field, when already computed (not stored)
 

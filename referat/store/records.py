@@ -76,13 +76,18 @@ def _item_record(
     cited_points: list[str] = (), dissent: tuple[str, ...] = (),
 ) -> SearchRecord:  # fmt: skip
     """One item's record, from plain values: item objects and bulk column reads build the same."""
-    body_parts = [f"{heading}\n{text}" if heading else text for heading, text in sections] + attachments + list(cited_points)
+    body_parts = [f"{heading}\n{text}" if heading else text for heading, text in sections] + attachments
+    body = "\n\n".join(p for p in body_parts if p)
+    cited = "\n\n".join(cited_points)
+    if cited:
+        body, cited = (body + "\n\n" + cited if body else cited), ("\n\n" + cited if body else cited)
     return SearchRecord(
         uid=uid,
         kind=ITEM,
         title=title,
         decision=decision or "",
-        body="\n\n".join(p for p in body_parts if p),
+        body=body,
+        cited=cited,
         committee=committee,
         date=day,
         outcome=outcome or "",

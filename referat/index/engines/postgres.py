@@ -37,11 +37,11 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import SearchRecord
 
-SCHEMA_VERSION = "6"  # 6: the dissent column
+SCHEMA_VERSION = "6"  # 6: the dissent column, cited points as weight D
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in the embedded engines
-LABELS = {"title": "A", "decision": "B", "body": "C"}
-# ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS (D is unused).
-RANK_WEIGHTS = [0.1, BOOSTS["body"] / BOOSTS["title"], BOOSTS["decision"] / BOOSTS["title"], 1.0]
+LABELS = {"title": "A", "decision": "B", "body": "C", "cited": "D"}
+# ts_rank_cd weights in the order {D, C, B, A}, proportional to BOOSTS.
+RANK_WEIGHTS = [BOOSTS["cited"] / BOOSTS["title"], BOOSTS["body"] / BOOSTS["title"], BOOSTS["decision"] / BOOSTS["title"], 1.0]
 RANK_NORMALIZATION = 1  # divide by 1 + log(length): a long text does not win by length alone
 # Ranking reads each match's whole tsvector (TOASTed, ~13 µs a record): fine for a few thousand
 # matches, a second for 90,000. Above this many matches, the records with a query word in their
@@ -122,7 +122,7 @@ def _table_ddl(suffix: str, if_not_exists: bool) -> list[str]:
 # Per term of the rows in {source} (aliased r): in how many of them it occurs in each field.
 _TERM_COUNTS = (
     "SELECT u.lexeme AS term, count(*) FILTER (WHERE 'A' = ANY(u.weights)) AS title,"
-    " count(*) FILTER (WHERE 'B' = ANY(u.weights)) AS decision, count(*) FILTER (WHERE 'C' = ANY(u.weights)) AS body"
+    " count(*) FILTER (WHERE 'B' = ANY(u.weights)) AS decision, count(*) FILTER (WHERE 'C' = ANY(u.weights) OR 'D' = ANY(u.weights)) AS body"
     " FROM {source} r, unnest(r.tsv) u"
 )
 

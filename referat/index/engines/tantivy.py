@@ -18,7 +18,7 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import SearchRecord
 
-SCHEMA_VERSION = "2"  # 2: the dissent field
+SCHEMA_VERSION = "2"  # 2: the dissent and cited fields
 _TOKENIZER = "referat_terms"
 _FACET_SIZE = 1000
 

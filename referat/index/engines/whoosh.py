@@ -25,7 +25,7 @@ from referat.index.engines.base import BOOSTS, NO_OUTCOME, Engine, EngineResult,
 from referat.index.query import Clause, QueryPlan
 from referat.index.records import KINDS, SearchRecord
 
-SCHEMA_VERSION = "2"  # 2: the dissent field
+SCHEMA_VERSION = "2"  # 2: the dissent and cited fields
 CASE_BOOST = 10.0  # a pasted case number outweighs any word match, as in tantivy
 FACETS = ("committee", "year", "outcome")
 _FACET_CACHE_MIN = 500  # from this many matches on, facets are counted from whole columns in memory
