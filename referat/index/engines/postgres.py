@@ -66,7 +66,7 @@ def tsvector_literal(fields: dict[str, str]) -> str:
     positions: dict[str, list[str]] = {}
     pos = 1
     for name, label in LABELS.items():
-        for term in fields[name].split():
+        for term in fields.get(name, "").split():
             if len(term.encode("utf-8")) <= MAX_LEXEME_BYTES:
                 found = positions.get(term)
                 if found is None:
@@ -88,7 +88,7 @@ def pairs_literal(fields: dict[str, str]) -> str:
     has both words (which reads each one's whole TOASTed tsvector: a second for common words)."""
     pairs: set[str] = set()
     for name in LABELS:
-        terms = fields[name].split()
+        terms = fields.get(name, "").split()
         pairs.update(pair(a, b) for a, b in zip(terms, terms[1:]))
     return " ".join(quote_lexeme(p) for p in pairs if len(p.encode("utf-8")) <= MAX_LEXEME_BYTES)
 
