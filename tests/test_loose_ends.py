@@ -130,3 +130,15 @@ def test_cli_web_and_api(archive):
         assert client.get("/api/loose-ends?year=2024").json()["missing_meetings"]
         assert client.get("/api/loose-ends?year=abc").status_code == 400
         assert client.get("/loese-ender?maaneder=99999").status_code == 400
+
+
+def test_an_agreement_stored_three_times_lists_each_point_once(archive, tmp_path):
+    """The module's archive holds the 2019 agreement as text; its PDF rendering is the same
+    agreement: its points are listed once, and a point linked in any copy is followed up."""
+    pdf = SAMPLES / "pdf" / "000_d215b7b932a6dcdc.pdf"
+    before = archive.loose_ends(year=2019)["budget_points"]
+    archive.ingest([pdf])
+    after = archive.loose_ends(year=2019)["budget_points"]
+    points = [p["point"] for p in after]
+    assert len(points) == len(set(points))
+    assert {p["point"] for p in after} == {p["point"] for p in before}

@@ -14,19 +14,26 @@ from referat.store.schema import BudgetAgreementRow, BudgetPointRow, BudgetRefRo
 
 
 def unlinked_points(db: Engine, year: int | None) -> list[dict[str, Any]]:
-    """Points of stored agreements (of one year) that no item cites and none deals with."""
-    linked = exists().where(LinkRow.to_budget_point_id == BudgetPointRow.id)
-    cited = exists().where(BudgetRefRow.year == BudgetAgreementRow.year, BudgetRefRow.point == BudgetPointRow.point)
+    """Points of stored agreements (of one year) that no item cites and none deals with. The same
+    agreement stored as text, PDF and web page is one agreement here: a point counts as followed
+    up when any of its copies has a link."""
     query = (
-        select(BudgetAgreementRow.year, BudgetPointRow.point, BudgetPointRow.title, BudgetPointRow.status)
+        select(BudgetPointRow.id, BudgetAgreementRow.year, BudgetPointRow.point, BudgetPointRow.title, BudgetPointRow.status)
         .join(BudgetAgreementRow, BudgetPointRow.agreement_id == BudgetAgreementRow.id)
-        .where(~linked, ~cited)
         .order_by(BudgetAgreementRow.year, BudgetPointRow.position)
     )
     if year is not None:
         query = query.where(BudgetAgreementRow.year == year)
     with Session(db) as session:
-        return [{"year": y, "point": p, "title": t, "status": s} for y, p, t, s in session.execute(query)]
+        points = session.execute(query).all()
+        linked = set(session.scalars(select(LinkRow.to_budget_point_id).where(LinkRow.to_budget_point_id.is_not(None)).distinct()))
+        cited = {(y, p) for y, p in session.execute(select(BudgetRefRow.year, BudgetRefRow.point).where(BudgetRefRow.point.is_not(None)).distinct())}
+    followed = {(y, p) for pid, y, p, _, _ in points if pid in linked} | cited
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for _, y, p, title, status in points:
+        if (y, p) not in followed:
+            out.setdefault((y, p), {"year": y, "point": p, "title": title, "status": status})
+    return list(out.values())
 
 
 def items_not_back(db: Engine, outcomes: tuple[str, ...], before: date, year: int | None, committee: str | None) -> list[dict[str, Any]]:
