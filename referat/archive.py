@@ -24,6 +24,13 @@ plus a database (any SQLAlchemy URL). Its promises:
 - **A failing database stops the run with one line** (`StoreError`): a lost server or a damaged
   file fails every document after it, so the run does not list them one by one.
 - **Minutes supersede the agenda** of the same meeting; see `referat.store`.
+- **Reads may go to replicas**: with `read_urls` (streaming replicas of a PostgreSQL primary)
+  every read method answers from a replica (`read_db`; one replica per call, the next one when
+  it cannot be reached, the primary when none can), and everything else from the primary
+  (`db`): the writes, the owed-work check, and any read inside a write (`writing`), which must
+  see what it wrote. A replica lags its primary by a moment, so a read right after a write in
+  another command may not see it yet. With the primary down, reads go on and a write fails
+  with one line naming the primary.
 """
 
 from __future__ import annotations
@@ -143,13 +150,24 @@ def _store_errors(method: Callable) -> Callable:
     return wrapper
 
 
+def _on_replica(method: Callable) -> Callable:
+    """A read answered from one read replica (`Archive.read_db`); see `Archive._from_replica`."""
+
+    @functools.wraps(method)
+    def wrapper(self: Archive, *args: Any, **kwargs: Any) -> Any:
+        return self._from_replica(lambda: method(self, *args, **kwargs))
+
+    return wrapper
+
+
 def _reads(method: Callable) -> Callable:
-    """A read first finishes owed work (see `Archive._settle`)."""
+    """A read first finishes owed work (see `Archive._settle`), then reads a replica."""
+    replica_read = _on_replica(method)
 
     @functools.wraps(method)
     def wrapper(self: Archive, *args: Any, **kwargs: Any) -> Any:
         self._settle()
-        return method(self, *args, **kwargs)
+        return replica_read(self, *args, **kwargs)
 
     return wrapper
 
@@ -159,7 +177,8 @@ class Archive:
 
     `parse` replaces `referat.parsers.parse` (a module-level function, so worker processes can
     import it); `lock_timeout` is how long a writer waits for another one; `fetch_settings`
-    (a `referat.ingest.fetch.http.FetchSettings`) governs URLs and crawls.
+    (a `referat.ingest.fetch.http.FetchSettings`) governs URLs and crawls; `read_urls` are
+    streaming replicas of the database `db_url` for the reads (see the module docstring).
     """
 
     def __init__(
@@ -172,6 +191,7 @@ class Archive:
         fetch_settings: Any = None,
         search_engine: str | None = None,
         notice: Callable[[str], None] | None = None,
+        read_urls: Iterable[str] = (),
     ):
         self.data_dir = Path(data_dir).expanduser()
         self.notice = notice
@@ -191,22 +211,40 @@ class Archive:
         except OSError as error:
             raise StoreError(f"cannot create the data folder {self.data_dir}: {error.strerror}") from None
         self.db_url = Settings(self.data_dir, db_url).db_url
-        self.db, problem = store.open_database(self.db_url)
+        self.read_urls = tuple(read_urls)
+        self.databases, problem = store.open_database(self.db_url, self.read_urls)
         if problem:
             raise StoreError(problem)
+        self.db = self.databases.writer()  # the primary
+        self._pinned = threading.local()  # .db: the database this thread's reads go to meanwhile
         try:
-            if store.needs_migration(self.db):
-                with self.writing():
-                    store.migrate(self.db)
-        except Exception as error:
+            self._migrate()
+        except BaseException as error:
+            self.databases.dispose()
             if not store.is_database_error(error):
                 raise
             raise StoreError(f"cannot open the archive database {self._safe_url}: {store.first_line(error)}") from None
 
+    def _migrate(self) -> None:
+        """Bring the schema up to date on the primary. With the primary down, an archive with
+        replicas still opens for reading when a replica's schema is current (writes then fail)."""
+        try:
+            outdated = store.needs_migration(self.db)
+        except Exception as error:
+            if not (self.read_urls and store.database_failed(error)):
+                raise
+            if not self._from_replica(lambda: store.needs_migration(self.read_db)):
+                return  # the replicas hold this referat's schema: they can answer the reads
+            raise error from None
+        if outdated:
+            with self.writing():
+                store.migrate(self.db)
+            self.databases.catch_up()
+
     @classmethod
     def open(cls, settings: Settings, **options: Any) -> Archive:
-        """The archive the settings name (data folder, database, search engine)."""
-        return cls(settings.data, settings.db, search_engine=settings.engine, **options)
+        """The archive the settings name (data folder, database and its read replicas, search engine)."""
+        return cls(settings.data, settings.db, search_engine=settings.engine, read_urls=settings.read_urls, **options)
 
     @property
     def _safe_url(self) -> str:
@@ -215,7 +253,52 @@ class Archive:
     def close(self) -> None:
         for index in self._search_indexes.values():
             index.close()
-        self.db.dispose()
+        self.databases.dispose()
+
+    # -- where a read goes ----------------------------------------------------------------------
+
+    @property
+    def read_db(self) -> Any:
+        """The database a read goes to: the one this thread is reading meanwhile (a read method's
+        replica; the primary inside a write), else the next read replica in turn (the primary
+        when there is none)."""
+        return getattr(self._pinned, "db", None) or self.databases.reader()
+
+    @contextmanager
+    def _reading_from(self, db: Any) -> Iterator[None]:
+        outer = getattr(self._pinned, "db", None)
+        self._pinned.db = db
+        try:
+            yield
+        finally:
+            self._pinned.db = outer
+
+    def _from_replica(self, read: Callable[[], Any]) -> Any:
+        """`read()` with `read_db` fixed to one replica, so one call sees one state of the store.
+        A replica that cannot be reached is left alone for a while (`store.Router.failed`) and
+        the read made again on the next one, at last on the primary. Inside a write (or another
+        read) the read keeps that database."""
+        if getattr(self._pinned, "db", None) is not None:
+            return read()
+        tried: list[Any] = []
+        while True:
+            db = self.databases.reader()
+            db = self.db if db in tried else db  # each replica once, whatever `retry_after` says
+            try:
+                with self._reading_from(db):
+                    return read()
+            except Exception as error:
+                if db is not self.db and store.database_failed(error):
+                    self.databases.failed(db)
+                    tried.append(db)
+                    continue
+                if db is not self.db and store.is_database_error(error):
+                    raise StoreError(f"the read replica {store.safe_url(db.url)} failed: {store.first_line(error)}") from None
+                if tried and store.database_failed(error):
+                    replicas = ", ".join(store.safe_url(t.url) for t in tried)
+                    raise StoreError(f"no database could answer: the read replicas ({replicas}) and the primary "
+                                     f"{self._safe_url} failed: {store.first_line(error)}") from None  # fmt: skip
+                raise
 
     def __enter__(self) -> Archive:
         return self
@@ -251,7 +334,8 @@ class Archive:
                 time.sleep(0.05)
         self._lock_fd, self._lock_depth = fd, 1
         try:
-            yield
+            with self._reading_from(self.db):  # a read inside a write must see what it wrote
+                yield
         finally:
             self._lock_fd, self._lock_depth = None, 0
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -613,7 +697,15 @@ class Archive:
         with self._settle_lock:
             if self._settled or self._lock_depth:  # settled meanwhile, or this archive is writing
                 return
-            if not self._has_owed_work():  # one look-up in an empty table: every read can afford it
+            try:
+                owed = self._has_owed_work()  # one look-up in an empty table: every read can afford it
+            except Exception as error:
+                if not (self.read_urls and store.database_failed(error)):
+                    raise
+                # The primary is down: nothing can be finished now; the replicas answer meanwhile.
+                self._settle_again = time.monotonic() + self.databases.retry_after
+                return
+            if not owed:
                 self._settled = True
                 if (self.data_dir / OWED_MARKER).exists():  # left by a writer killed just after its last links
                     try:
@@ -651,7 +743,8 @@ class Archive:
             self.notice(message)
 
     def _store_error(self, error: BaseException) -> StoreError:
-        return StoreError(f"the archive database {self._safe_url} failed: {store.first_line(error)}")
+        which = "the primary database" if self.read_urls else "the archive database"
+        return StoreError(f"{which} {self._safe_url} failed: {store.first_line(error)}")
 
     # -- search -------------------------------------------------------------------------------
 
@@ -667,7 +760,8 @@ class Archive:
         if name not in self._search_indexes:
             if name == "postgres" and not self.db_url.startswith("postgresql"):
                 raise StoreError("the postgres search engine needs a PostgreSQL store; pass --db postgresql+psycopg://…")
-            self._search_indexes[name] = SearchIndex(self.data_dir, self.db, name, notice=self.notice)
+            self._search_indexes[name] = SearchIndex(self.data_dir, self.db, name, notice=self.notice,
+                                                     reader=lambda: self.read_db)  # fmt: skip
         return self._search_indexes[name]
 
     @_store_errors
@@ -702,7 +796,7 @@ class Archive:
         """Every item filed under a case number or KLE prefix, oldest first (the contract's `case`)."""
         from referat.links.cases import case_lookup
 
-        return case_lookup(self.db, query)
+        return case_lookup(self.read_db, query)
 
     @_store_errors
     @_reads
@@ -710,7 +804,7 @@ class Archive:
         """The life of a case (a case number or an item id) across meetings and bodies."""
         from referat.links.cases import case_history
 
-        return case_history(self.db, subject)
+        return case_history(self.read_db, subject)
 
     @_store_errors
     @_reads
@@ -719,8 +813,8 @@ class Archive:
         from referat.links.budget import budget_overview, budget_point
 
         if point is None:
-            return budget_overview(self.db, year)
-        return budget_point(self.db, year, point.rstrip("."))
+            return budget_overview(self.read_db, year)
+        return budget_point(self.read_db, year, point.rstrip("."))
 
     @staticmethod
     def case_number_parts(number: str) -> dict[str, Any] | None:
@@ -737,30 +831,30 @@ class Archive:
     @_reads
     def get_document(self, sha256: str) -> model.Document | None:
         """The stored document with these bytes, as the domain dataclass."""
-        return store.get_document(self.db, sha256)
+        return store.get_document(self.read_db, sha256)
 
     @_store_errors
     @_reads
     def item(self, uid: str) -> StoredItem | None:
-        found = store.stored_items(self.db, uid=uid)
+        found = store.stored_items(self.read_db, uid=uid)
         return found[0] if found else None
 
     @_store_errors
     @_reads
     def items_by_case(self, number: str, *, exact: bool = False, limit: int | None = None) -> list[StoredItem]:
         """Items filed under a case number, oldest first; without `exact` also every case under a prefix."""
-        return store.stored_items(self.db, case=number, exact=exact, limit=limit)
+        return store.stored_items(self.read_db, case=number, exact=exact, limit=limit)
 
     @_store_errors
     @_reads
     def meeting_items(self, committee: str, meeting_date: date) -> list[StoredItem]:
-        return store.stored_items(self.db, committee=committee, day=meeting_date)
+        return store.stored_items(self.read_db, committee=committee, day=meeting_date)
 
     @_store_errors
     @_reads
     def stats(self) -> dict[str, Any]:
         """What the archive holds, for `referat stats` and for a quick check after an ingest."""
-        return {**store.statistics(self.db, pipeline.parser_version(), NOT_READ_AS_MINUTES), "database": self._safe_url}
+        return {**store.statistics(self.read_db, pipeline.parser_version(), NOT_READ_AS_MINUTES), "database": self._safe_url}
 
     # -- what the web pages show ----------------------------------------------------------------
 
@@ -769,31 +863,39 @@ class Archive:
     def item_context(self, uid: str) -> dict[str, Any] | None:
         """An item's meeting (with attendance), its earlier treatments (resolved to stored items
         where possible) and the items that cite it."""
-        return store.pages.item_context(self.db, uid)
+        return store.pages.item_context(self.read_db, uid)
 
     @_store_errors
     @_reads
     def meeting(self, committee_slug: str, day: date) -> dict[str, Any] | None:
         """A meeting with attendance, place, document and its items in agenda order."""
-        return store.pages.meeting(self.db, committee_slug, day)
+        return store.pages.meeting(self.read_db, committee_slug, day)
 
     @_store_errors
     @_reads
     def committee_name(self, committee_slug: str) -> str | None:
         """The committee a slug names ("oekonomiudvalget" → "Økonomiudvalget"), as its latest
         meeting spells it; None when no meeting has it. For the committee's Atom feed."""
-        return store.feeds.committee_name(self.db, committee_slug)
+        return store.feeds.committee_name(self.read_db, committee_slug)
 
     @_store_errors
     @_reads
     def budget_years(self) -> list[dict[str, Any]]:
         """Every year with a stored agreement or a citation."""
-        return store.pages.budget_years(self.db)
+        return store.pages.budget_years(self.read_db)
 
     @_store_errors
+    @_on_replica
+    def open_search_index(self) -> None:
+        """Open the search index now (building it if it is missing or old), so that the first
+        search does not wait: what a server does at start-up."""
+        self.search_index().engine()
+
+    @_store_errors
+    @_on_replica
     def document_file(self, sha256: str) -> dict[str, Any] | None:
         """Where an original is kept (an absolute `path`) and what it is (type, source, title)."""
-        found = store.pages.document_file(self.db, sha256)
+        found = store.pages.document_file(self.read_db, sha256)
         if found is not None:
             found["path"] = self.data_dir / found["raw_path"] if found["raw_path"] else self.raw_path(sha256)
         return found
@@ -802,8 +904,8 @@ class Archive:
     @_reads
     def overview(self, recent: int = 8) -> dict[str, Any]:
         """The front page: counts and date range, the latest meetings, the budget years."""
-        return {**store.pages.overview(self.db), "recent": store.pages.recent_meetings(self.db, recent),
-                "years": store.pages.budget_years(self.db)}  # fmt: skip
+        return {**store.pages.overview(self.read_db), "recent": store.pages.recent_meetings(self.read_db, recent),
+                "years": store.pages.budget_years(self.read_db)}  # fmt: skip
 
     @_store_errors
     @_reads
@@ -817,7 +919,7 @@ class Archive:
             raise FilterError("year", f"must be a year from {BUDGET_YEARS.start} to {BUDGET_YEARS.stop - 1}, not {year}")
         if not 0 <= months <= 1200:
             raise FilterError("months", f"must be a whole number of months from 0 to 1200, not {months}")
-        return loose_ends(self.db, year=year, committee=committee, months=months, today=today)
+        return loose_ends(self.read_db, year=year, committee=committee, months=months, today=today)
 
     # -- parties: dissent and attendance ----------------------------------------------------------
 
@@ -825,7 +927,7 @@ class Archive:
     @_reads
     def parties(self) -> list[dict[str, Any]]:
         """Every party letter seen in attendance or positions: members seen, items it dissented on."""
-        return store.pages.parties(self.db, _DISSENT)
+        return store.pages.parties(self.read_db, _DISSENT)
 
     @_store_errors
     @_reads
@@ -839,8 +941,8 @@ class Archive:
         if letter is None:
             return None
         check_window(limit, offset)
-        total, items = store.pages.party_dissent(self.db, letter, _DISSENT, limit, offset)
-        people = store.pages.attendance(self.db, letter)
+        total, items = store.pages.party_dissent(self.read_db, letter, _DISSENT, limit, offset)
+        people = store.pages.attendance(self.read_db, letter)
         if not total and not people:
             return None
         return {"party": letter, "dissent_total": total, "dissent": items, "attendance": people}
@@ -855,7 +957,7 @@ class Archive:
         whether it needs attention, judged as of `today` (default: today); the rule is in
         `referat.store.freshness`."""
         today = today or date.today()
-        self._source_facts = store.freshness.source_facts(self.db, self._source_facts)
+        self._source_facts = store.freshness.source_facts(self.read_db, self._source_facts)
         return {"today": today.isoformat(), "sources": store.freshness.judge(self._source_facts, today)}
 
     def source_counts(self, today: date | None = None) -> dict[str, int]:
@@ -872,7 +974,7 @@ class Archive:
         at once, before anything is read), oldest first, streamed from the store in batches: rows
         for `referat.render.write_export`. A database failure while streaming is a `StoreError`."""
         filters = search_request(committee=committee, date_from=date_from, date_to=date_to, outcome=outcome, case=case).filters
-        rows = store.export.export_items(self.db, committee=filters.committee, date_from=filters.date_from,
+        rows = store.export.export_items(self.read_db, committee=filters.committee, date_from=filters.date_from,
                                          date_to=filters.date_to, outcome=filters.outcome, case=filters.case_prefix)  # fmt: skip
         return self._streamed(rows)
 
@@ -884,9 +986,11 @@ class Archive:
                 raise self._store_error(error) from None
             raise
 
+    @_store_errors
+    @_on_replica
     def outdated_documents(self) -> int:
         """How many stored documents an older parser read (their originals can be read again)."""
-        return store.outdated_documents(self.db, pipeline.parser_version())
+        return store.outdated_documents(self.read_db, pipeline.parser_version())
 
     # -- watches: standing questions and what a run delivers ---------------------------------------
 

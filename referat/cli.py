@@ -22,7 +22,7 @@ import click
 from referat import __version__
 from referat.errors import ReferatError, one_line, printable
 from referat.model import KIND_FILTERS, OUTCOME_FILTERS
-from referat.settings import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET, SEARCH_ENGINES, Settings, default_data_dir
+from referat.settings import BUDGET_YEARS, MAX_LIMIT, MAX_OFFSET, SEARCH_ENGINES, Settings, default_data_dir, resolve_read_urls
 
 
 def output_format(*choices: str, default: str = "text") -> Callable:
@@ -179,6 +179,14 @@ def reports_run_errors(unfinished: dict[str, Any]) -> Callable:
 )
 @click.option("--db", envvar="REFERAT_DB", default=None, help="SQLAlchemy URL of the store (default: SQLite in --data).")
 @click.option(
+    "--read-db",
+    "read_db",
+    multiple=True,
+    metavar="URL",
+    help="A streaming replica of --db to read from (repeatable; default: $REFERAT_READ_DB, several URLs "
+    "separated by whitespace or commas). Searches and pages read a replica; writes go to --db.",
+)
+@click.option(
     "--engine",
     envvar="REFERAT_ENGINE",
     type=click.Choice(SEARCH_ENGINES),
@@ -187,9 +195,9 @@ def reports_run_errors(unfinished: dict[str, Any]) -> Callable:
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
-def cli(ctx: click.Context, data: Path, db: str | None, engine: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, data: Path, db: str | None, read_db: tuple[str, ...], engine: str | None, debug: bool) -> None:
     """Turn Danish municipal committee minutes into a searchable, linked archive."""
-    ctx.obj = Settings(data=Path(data), db=db, engine=engine, debug=debug)
+    ctx.obj = Settings(data=Path(data), db=db, engine=engine, debug=debug, read_urls=resolve_read_urls(read_db))
 
 
 @cli.command()
@@ -234,6 +242,7 @@ def open_archive(settings: Settings, wait: float = 10.0, check_parser: bool = Tr
         lock_timeout=wait,
         search_engine=settings.engine,
         notice=lambda message: click.echo(message, err=True),
+        read_urls=settings.read_urls,
     )
     if check_parser and (outdated := archive.outdated_documents()):
         click.echo(

@@ -4,6 +4,8 @@ every number a user can send. Resolved here once for the CLI, the web and librar
 - The data folder: `--data`, else `$REFERAT_DATA`, else `$XDG_DATA_HOME/referat`
   (`~/.local/share/referat`).
 - The database: `--db`, else `$REFERAT_DB`, else SQLite in the data folder.
+- Its read replicas (streaming replicas of a PostgreSQL primary, for the reads): every `--read-db`,
+  else `$REFERAT_READ_DB` (several URLs separated by whitespace or commas), else none.
 - The search engine: `--engine`, else `$REFERAT_ENGINE`, else tantivy (postgres for a PostgreSQL store).
 
 The bounds: a number past them is refused with a clear message before it reaches the store or
@@ -17,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from referat.errors import FilterError
 
@@ -46,6 +49,7 @@ class Settings:
     db: str | None = None
     engine: str | None = None
     debug: bool = False
+    read_urls: tuple[str, ...] = ()  # replicas the reads go to; `db` takes the writes
 
     @property
     def db_url(self) -> str:
@@ -57,12 +61,19 @@ class Settings:
 
     @classmethod
     def resolve(cls, data: Path | str | None = None, db: str | None = None, engine: str | None = None,
-                debug: bool = False) -> Settings:  # fmt: skip
+                debug: bool = False, read_urls: Iterable[str] = ()) -> Settings:  # fmt: skip
         """Options first, then the environment, then the defaults (the CLI's click options read
         the same environment variables, so both ways in agree)."""
         data = data or os.environ.get("REFERAT_DATA") or default_data_dir()
         return cls(Path(data).expanduser(), db or os.environ.get("REFERAT_DB") or None,
-                   engine or os.environ.get("REFERAT_ENGINE") or None, debug)  # fmt: skip
+                   engine or os.environ.get("REFERAT_ENGINE") or None, debug, resolve_read_urls(read_urls))  # fmt: skip
+
+
+def resolve_read_urls(options: Iterable[str] = ()) -> tuple[str, ...]:
+    """The read replicas' URLs: the options (one URL each), else `$REFERAT_READ_DB`, which holds
+    several separated by whitespace or commas (a URL has neither unescaped)."""
+    given = tuple(url.strip() for url in options if url.strip())
+    return given or tuple(url for url in re.split(r"[\s,]+", os.environ.get("REFERAT_READ_DB", "")) if url)
 
 
 class InvalidWindow(FilterError, ValueError):

@@ -28,7 +28,8 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_every_global_option_is_documented() -> None:
-    for option in ("--data", "--db", "--engine", "--debug", "REFERAT_DATA", "REFERAT_DB", "REFERAT_ENGINE"):
+    for option in ("--data", "--db", "--read-db", "--engine", "--debug", "REFERAT_DATA", "REFERAT_DB", "REFERAT_READ_DB",
+                   "REFERAT_ENGINE"):  # fmt: skip
         assert option in README
 
 

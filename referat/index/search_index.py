@@ -119,13 +119,15 @@ def _stored():
 
 class SearchIndex:
     """The index of one archive with one engine; `db` is the store's database (None: search the
-    embedded index alone, as `referat search` tries first)."""
+    embedded index alone, as `referat search` tries first), which every write and rebuild goes to;
+    `reader()` gives the database a search reads (a read replica; by default `db`)."""
 
-    def __init__(self, data_dir: Path, db, engine_name: str, notice: Notice | None = None):
+    def __init__(self, data_dir: Path, db, engine_name: str, notice: Notice | None = None, reader: Callable[[], Any] | None = None):
         if engine_name not in SEARCH_ENGINES:
             raise ValueError(f"unknown search engine {engine_name!r}; choose one of {', '.join(SEARCH_ENGINES)}")
         self.data_dir = data_dir
         self.db = db
+        self.reader = reader or (lambda: db)
         self.engine_name = engine_name
         self.notice = notice or (lambda message: None)
         self.base = data_dir / "index" / engine_name
@@ -153,7 +155,7 @@ class SearchIndex:
         return path if name and path.is_dir() else None
 
     def _open_engine(self, path: Path | None, create: bool = False) -> Engine:
-        return open_engine(self.engine_name, path=path, db=self.db, create=create)
+        return open_engine(self.engine_name, path=path, db=self.db, create=create, reader=self.reader)
 
     def _stale(self) -> bool:
         """Whether another process has swapped in a new generation since this one opened its
@@ -258,7 +260,7 @@ class SearchIndex:
         """The records of these hits: from the hit store of an embedded index, else from the store."""
         if self._hits is not None:
             return self._hits.get(uids)
-        return _stored().load_records(self.db, uids)
+        return _stored().load_records(self.reader(), uids)
 
     # --- writing --------------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
-"""Opening a database: one engine that behaves the same on SQLite and PostgreSQL, and the
-migrations that bring its schema up to date."""
+"""Opening a database: one engine that behaves the same on SQLite and PostgreSQL, the migrations
+that bring its schema up to date, and the router between a primary and its read replicas."""
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
@@ -13,12 +16,14 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAl
 # Engine
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, connect_timeout: int | None = None) -> Engine:
     """An engine whose connections behave the same everywhere: real transactions, FKs enforced.
 
     SQLite: WAL (readers never block on the writer and never see half a document), foreign keys
     on (the ON DELETE CASCADEs replace a document in one statement), a busy timeout, and
     BEGIN emitted by us, because Python's sqlite3 would otherwise run DDL outside transactions.
+    PostgreSQL: a pooled connection is pinged before use (a restarted server is reconnected to);
+    `connect_timeout` (seconds) bounds connecting, unless the URL sets its own.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
@@ -39,7 +44,78 @@ def open_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    options: dict[str, Any] = {}
+    if connect_timeout and url.startswith("postgresql") and "connect_timeout" not in url:
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# Primary and read replicas
+
+REPLICA_CONNECT_TIMEOUT = 5  # seconds: a server that is down must not hold a read up for long
+REPLICA_RETRY_SECONDS = 10.0  # a replica that failed is left alone this long, then tried again
+
+
+class Router:
+    """The primary (every write, and every read that must see a write) and its streaming read
+    replicas. `reader()` gives the next replica in turn that has not failed in the last
+    `retry_after` seconds, and the primary when none is configured or every one is down;
+    `failed(engine)` is how a reader that could not reach one says so."""
+
+    def __init__(self, primary: Engine, replicas: list[Engine] | None = None, retry_after: float = REPLICA_RETRY_SECONDS):
+        self.primary = primary
+        self.replicas = list(replicas or [])
+        self.retry_after = retry_after
+        self._down_since: dict[int, float] = {}  # replica index → when it last failed
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def writer(self) -> Engine:
+        return self.primary
+
+    def reader(self) -> Engine:
+        if not self.replicas:
+            return self.primary
+        now = time.monotonic()
+        with self._lock:
+            for _ in range(len(self.replicas)):
+                index, self._next = self._next, (self._next + 1) % len(self.replicas)
+                if now - self._down_since.get(index, -math.inf) >= self.retry_after:
+                    self._down_since.pop(index, None)
+                    return self.replicas[index]
+        return self.primary
+
+    def failed(self, engine: Engine) -> None:
+        """Leave a replica alone for `retry_after` seconds (a failing primary has no stand-in)."""
+        with self._lock:
+            for index, replica in enumerate(self.replicas):
+                if replica is engine:
+                    self._down_since[index] = time.monotonic()
+
+    def catch_up(self, timeout: float = REPLICA_CONNECT_TIMEOUT) -> None:
+        """Wait, at most `timeout` seconds, until every replica that answers has replayed what the
+        primary has written so far (PostgreSQL's WAL positions): after a migration, so that no read
+        finds a replica without the new tables. A replica that cannot be reached is passed over."""
+        if not self.replicas or self.primary.dialect.name != "postgresql":
+            return
+        with self.primary.connect() as connection:
+            written = connection.scalar(text("SELECT CAST(pg_current_wal_lsn() AS text)"))
+        deadline = time.monotonic() + timeout
+        for replica in self.replicas:
+            while time.monotonic() < deadline:
+                try:
+                    with replica.connect() as connection:  # not a standby (NULL): nothing to wait for
+                        if connection.scalar(text("SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), true)"),
+                                             {"lsn": written}):  # fmt: skip
+                            break
+                except OperationalError:
+                    break
+                time.sleep(0.02)
+
+    def dispose(self) -> None:
+        for engine in [self.primary, *self.replicas]:
+            engine.dispose()
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -114,16 +190,25 @@ def one_line(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def safe_url(url: str) -> str:
+def safe_url(url: Any) -> str:
     """The URL as it may be shown: the password hidden."""
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
 
 
-def open_database(url: str) -> tuple[Engine | None, str | None]:
-    """(engine, None), or (None, the one-line reason it cannot be opened)."""
-    try:
-        return open_engine(url), None
-    except ArgumentError as error:
-        return None, f"{url} is not a database URL SQLAlchemy understands: {error}"
+def open_database(url: str, read_urls: Iterable[str] = ()) -> tuple[Router | None, str | None]:
+    """(a router over the primary `url` and its read replicas, None), or (None, the one-line
+    reason one of them cannot be opened). Connecting is bounded by REPLICA_CONNECT_TIMEOUT when
+    there are replicas, so a server that is down is passed over quickly; without, as ever."""
+    read_urls = list(read_urls)
+    timeout = REPLICA_CONNECT_TIMEOUT if read_urls else None
+    engines = []
+    for one in [url, *read_urls]:
+        try:
+            engines.append(open_engine(one, timeout))
+        except ArgumentError as error:
+            for engine in engines:
+                engine.dispose()
+            return None, f"{one} is not a database URL SQLAlchemy understands: {error}"
+    return Router(engines[0], engines[1:]), None

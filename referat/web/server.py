@@ -263,7 +263,7 @@ class Web:
                 if self._archive is None:
                     archive = self.archive_factory()
                     with self.search_lock:
-                        archive.search_index().engine()  # open (or, if missing, build) the index now
+                        archive.open_search_index()
                     self._archive = archive
         return self._archive
 
@@ -656,12 +656,14 @@ def create_app(
     data_dir: Path | str | None = None,
     db_url: str | None = None,
     engine: str | None = None,
+    read_urls: tuple[str, ...] | list[str] = (),
 ) -> Starlette:
-    """The web app over one archive: from `archive_factory`, or opened from data_dir/db_url/engine."""
+    """The web app over one archive: from `archive_factory`, or opened from data_dir/db_url/engine
+    (and read_urls, the database's read replicas)."""
     if archive_factory is None:
         if data_dir is None:
             raise ValueError("create_app needs archive_factory or data_dir")
-        settings = Settings(Path(data_dir), db_url, engine)
+        settings = Settings(Path(data_dir), db_url, engine, read_urls=tuple(read_urls))
         archive_factory = lambda: Archive.open(settings, notice=log.warning)  # noqa: E731
     web = Web(archive_factory)
 

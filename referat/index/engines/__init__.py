@@ -31,11 +31,12 @@ def engine_class(name: str) -> type[Engine]:
     raise ValueError(f"unknown search engine {name!r}")
 
 
-def open_engine(name: str, *, path: Path | None = None, db=None, create: bool = False) -> Engine:
+def open_engine(name: str, *, path: Path | None = None, db=None, create: bool = False, reader=None) -> Engine:
     """An engine by name: an embedded one in the folder `path` (`create`: a new, empty index
-    there), the others in the store's database `db`."""
+    there), the others in the store's database `db`, searching the one `reader()` gives (a read
+    replica; by default `db`)."""
     cls = engine_class(name)
-    return cls(path, create=create) if cls.embedded else cls(db)
+    return cls(path, create=create) if cls.embedded else cls(db, reader)
 
 
 __all__ = ["Engine", "Filters", "engine_class", "open_engine"]

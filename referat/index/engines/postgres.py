@@ -153,8 +153,9 @@ class PostgresEngine(Engine):
     schema_version = SCHEMA_VERSION
     embedded = False
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, db, reader=None):
+        self.db = db  # the primary: every write
+        self.reader = reader or (lambda: db)  # what searches read: a replica, when there are any
         self.analyzer = default_analyzer()
         self._conn = None  # the writer's connection: one transaction until commit()
         self._building = False  # filling search_*_new for a rebuild
@@ -164,7 +165,7 @@ class PostgresEngine(Engine):
     # --- life cycle (called by SearchIndex: an index in the database is rebuilt in place) -----
 
     def needs_rebuild(self, marker: dict) -> bool:
-        with self.db.connect() as conn:
+        with self.reader().connect() as conn:
             if conn.scalar(text("SELECT to_regclass('search_meta') IS NULL OR to_regclass('search_records') IS NULL")):
                 return True
             stored = conn.scalar(text("SELECT value FROM search_meta WHERE key = 'marker'"))
@@ -325,7 +326,7 @@ class PostgresEngine(Engine):
         c = _compile(plan, filters)
         where, params = c.where, c.params
         facets: dict[str, dict[str, int]] = {"committee": {}, "year": {}, "outcome": {}}
-        with self.db.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        with self.reader().connect().execution_options(isolation_level="REPEATABLE READ") as conn:
             # A sequential scan would read (de-TOAST) every record's tsvector to test @@; the GIN
             # index answers plain terms without reading them at all.
             conn.execute(text("SET LOCAL enable_seqscan = off"))
@@ -367,7 +368,7 @@ class PostgresEngine(Engine):
 
     def vocabulary(self, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        with self.db.connect() as conn:
+        with self.reader().connect() as conn:
             rows = conn.execute(
                 text(
                     "SELECT term, GREATEST(title, decision, body) AS df FROM search_terms"
