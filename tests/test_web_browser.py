@@ -4,6 +4,7 @@ by a real headless Chromium (Debian's, through Playwright; no browser is ever do
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -175,7 +176,7 @@ def test_the_front_page_leads_to_the_sources_that_need_attention(page):
     assert "Seneste hentning fejlede: no listing page could be read" in row.inner_text()
 
 
-@pytest.mark.parametrize("path", ["/soeg?q=indvandrere", "/budget/2019/5.3", f"/punkt/{UID_2020_6}", "/budget/2019", "/kilder"])
+@pytest.mark.parametrize("path", ["/soeg?q=indvandrere", "/budget/2019/5.3", f"/punkt/{UID_2020_6}", "/budget/2019", "/kilder", "/loese-ender", "/parti"])
 def test_phone_width_has_no_sideways_scrolling(browser, server, path, tmp_path):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server)
     page = context.new_page()
@@ -198,3 +199,19 @@ def test_search_page_offers_its_atom_feed(page):
     body = response.text()
     assert body.startswith("<?xml") and "<title type=\"text\">Indsatser for ledige med ikke-vestlig baggrund</title>" in body
     assert f"{page.url.split('/soeg')[0]}/punkt/{UID_2020_6}" in body  # absolute links under the server's own address
+
+
+def test_loose_ends_and_parties_from_the_menu(page):
+    page.goto("/")
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Løse ender").click()
+    page.wait_for_url("**/loese-ender")
+    assert page.get_by_role("heading", level=1).inner_text() == "Løse ender"
+    points = page.get_by_role("heading", name=re.compile("Budgetpunkter uden sager"))
+    assert points.is_visible()
+    page.get_by_label("År").fill("2019")
+    page.get_by_role("button", name="Vis").click()
+    page.wait_for_url("**/loese-ender?aar=2019*")
+    assert "Aftale om budget 2019, punkt" in page.locator("main").inner_text()
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Partier").click()
+    page.wait_for_url("**/parti")
+    assert page.get_by_role("heading", level=1).inner_text() == "Partier"
